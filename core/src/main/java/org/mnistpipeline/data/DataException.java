@@ -1,0 +1,14 @@
+package org.mnistpipeline.data;
+
+import org.mnistpipeline.MnistException;
+
+/** Data that is missing, corrupt or inconsistent. */
+public class DataException extends MnistException {
+    public DataException(String message) {
+        super(message);
+    }
+
+    public DataException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,70 @@
+package org.mnistpipeline.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes that never leave a half-written file behind: content goes to a temporary sibling,
+ * is forced to disk, then renamed over the target in one atomic step. A crash at any point
+ * leaves either the old file or the new one.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    /** Something that writes a file's content to a stream. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    public static void write(Path target, byte[] content) {
+        write(target, out -> out.write(content));
+    }
+
+    public static void writeString(Path target, String content) {
+        write(target, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    public static void write(Path target, Writer writer) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                    OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+                writer.write(out);
+                out.flush();
+                channel.force(true);
+            }
+            moveAtomically(tmp, target);
+            tmp = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target, e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: a stray .tmp file is harmless and ignored by readers
+                }
+            }
+        }
+    }
+
+    /** Renames {@code source} over {@code target} atomically (same file system required). */
+    public static void moveAtomically(Path source, Path target) throws IOException {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("file system cannot rename atomically: " + target.getParent(), e);
+        }
+    }
+}

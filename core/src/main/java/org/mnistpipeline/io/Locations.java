@@ -1,0 +1,44 @@
+package org.mnistpipeline.io;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where the project keeps things on a user's machine, with environment overrides. Built from
+ * an environment map rather than read from globals, so tests can point everything at a temp dir.
+ *
+ * <ul>
+ *   <li>{@code MNIST_CACHE_DIR} (default {@code $XDG_CACHE_HOME/mnist-pipeline} or
+ *       {@code ~/.cache/mnist-pipeline}): downloads and unpacked natives, safe to delete.</li>
+ *   <li>{@code MNIST_DATA_DIR} (default {@code <cache>/data/mnist}): the verified MNIST files.</li>
+ *   <li>{@code MNIST_HOME} (default {@code ~/.mnist-pipeline}): the model registry and training runs,
+ *       which are not safe to delete.</li>
+ * </ul>
+ */
+public record Locations(Path cacheDir, Path dataDir, Path home) {
+
+    public static Locations fromEnvironment() {
+        return from(System.getenv(), Path.of(System.getProperty("user.home")));
+    }
+
+    public static Locations from(Map<String, String> env, Path userHome) {
+        Path cache = env.containsKey("MNIST_CACHE_DIR") ? Path.of(env.get("MNIST_CACHE_DIR"))
+                : env.containsKey("XDG_CACHE_HOME") ? Path.of(env.get("XDG_CACHE_HOME"), "mnist-pipeline")
+                : userHome.resolve(".cache").resolve("mnist-pipeline");
+        Path data = env.containsKey("MNIST_DATA_DIR") ? Path.of(env.get("MNIST_DATA_DIR")) : cache.resolve("data/mnist");
+        Path home = env.containsKey("MNIST_HOME") ? Path.of(env.get("MNIST_HOME")) : userHome.resolve(".mnist-pipeline");
+        return new Locations(cache, data, home);
+    }
+
+    public Path djlCache() {
+        return cacheDir.resolve("djl");
+    }
+
+    public Path registry() {
+        return home.resolve("registry");
+    }
+
+    public Path runs() {
+        return home.resolve("runs");
+    }
+}
