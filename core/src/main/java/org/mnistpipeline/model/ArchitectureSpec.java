@@ -75,6 +75,7 @@ public record ArchitectureSpec(String name, int[] input, List<Layer> layers) {
                     params += (long) features * dense.units() + dense.units();
                     features = dense.units();
                 }
+                case Layer.Normalize normalize -> { }
                 case Layer.Relu relu -> { }
                 case Layer.Dropout dropout -> { }
             }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
+    @JsonSubTypes.Type(value = Layer.Normalize.class, name = "normalize"),
     @JsonSubTypes.Type(value = Layer.Conv2d.class, name = "conv2d"),
     @JsonSubTypes.Type(value = Layer.BatchNorm.class, name = "batchnorm"),
     @JsonSubTypes.Type(value = Layer.Relu.class, name = "relu"),
@@ -19,6 +20,16 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = Layer.Dense.class, name = "dense"),
 })
 public sealed interface Layer {
+
+    /**
+     * Input normalisation, {@code (x - mean) / std}, inside the network: the model then takes
+     * pixels in [0, 1] and every engine that runs it normalises exactly as training did.
+     */
+    record Normalize(float mean, float std) implements Layer {
+        public Normalize {
+            require(std > 0, "normalize std must be positive");
+        }
+    }
 
     /** 2-D convolution with bias; square kernel. */
     record Conv2d(int filters, int kernel, int stride, int padding) implements Layer {

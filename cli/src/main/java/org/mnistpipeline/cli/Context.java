@@ -1,0 +1,40 @@
+package org.mnistpipeline.cli;
+
+import ai.djl.engine.Engine;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.mnistpipeline.data.Dataset;
+import org.mnistpipeline.data.IdxDirectory;
+import org.mnistpipeline.data.MnistFetcher;
+import org.mnistpipeline.io.Locations;
+import org.mnistpipeline.train.Engines;
+
+/** What every command needs: where things live, the console, and the engine (started on demand). */
+final class Context {
+    final Locations locations;
+    final PrintStream out;
+    final PrintStream err;
+    private Engine engine;
+
+    Context(Locations locations, PrintStream out, PrintStream err) {
+        this.locations = locations;
+        this.out = out;
+        this.err = err;
+    }
+
+    Engine engine() {
+        if (engine == null) {
+            engine = Engines.pytorch(locations.djlCache(), err::println);
+        }
+        return engine;
+    }
+
+    /** The dataset in {@code dataDir}, or MNIST fetched into the cache when none is given. */
+    Dataset dataset(Path dataDir) {
+        if (dataDir != null) {
+            return IdxDirectory.load(dataDir);
+        }
+        Path dir = MnistFetcher.withDefaultSources(err::println).fetch(locations.dataDir());
+        return IdxDirectory.load(dir);
+    }
+}

@@ -1,0 +1,69 @@
+package org.mnistpipeline.cli;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import org.mnistpipeline.data.Dataset;
+import org.mnistpipeline.model.Hyperparameters;
+import org.mnistpipeline.train.ConsoleProgress;
+import org.mnistpipeline.train.Engines;
+import org.mnistpipeline.train.Trainer;
+import org.mnistpipeline.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code mnist train}: train, evaluate on the test set, package and register a model. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a CNN (default: the strong preset), evaluate it on the test set, write its report,"
+                + " and register it as a new model version.")
+final class TrainCommand implements Callable<Integer> {
+    @ParentCommand
+    MnistCli root;
+
+    @Mixin
+    HyperparameterOptions hyperparameters;
+
+    @Option(names = "--data", description = "IDX dataset directory (default: MNIST, fetched into the cache).")
+    Path data;
+
+    @Option(names = "--run-dir", description = "Where checkpoints and logs go (default: $MNIST_HOME/runs/<time>).")
+    Path runDir;
+
+    @Option(names = "--resume", description = "Continue the run in --run-dir from its last checkpoint.")
+    boolean resume;
+
+    @Option(names = "--promote", description = "Promote the new model to the production alias.")
+    boolean promote;
+
+    @Option(names = "--json", description = "Print the summary as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Context context = root.context;
+        Hyperparameters hp = hyperparameters.resolve("strong");
+        if (resume && runDir == null) {
+            throw new IllegalArgumentException("--resume needs --run-dir naming the run to continue");
+        }
+        Path dir = runDir != null ? runDir : defaultRunDir(context, hp);
+        Dataset dataset = context.dataset(data);
+        var engine = context.engine();
+        Trainer trainer = new Trainer(engine, Engines.bestDevice(engine),
+                new ConsoleProgress(context.out, context.err, ConsoleProgress.stdoutIsTerminal()));
+        TrainingResult result = trainer.train(dataset, hp, dir, resume, null);
+        ModelRelease release = ModelRelease.create(context, dataset, result, dir, null);
+        if (promote) {
+            release.promote(context);
+        }
+        release.print(context, json);
+        return 0;
+    }
+
+    static Path defaultRunDir(Context context, Hyperparameters hp) {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return context.locations.runs().resolve(stamp + "-" + hp.architecture());
+    }
+}
