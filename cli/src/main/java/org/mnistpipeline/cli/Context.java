@@ -7,6 +7,8 @@ import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.IdxDirectory;
 import org.mnistpipeline.data.MnistFetcher;
 import org.mnistpipeline.io.Locations;
+import org.mnistpipeline.registry.LocalModelRegistry;
+import org.mnistpipeline.registry.ModelRegistry;
 import org.mnistpipeline.train.Engines;
 
 /** What every command needs: where things live, the console, and the engine (started on demand). */
@@ -27,6 +29,10 @@ final class Context {
             engine = Engines.pytorch(locations.djlCache(), err::println);
         }
         return engine;
+    }
+
+    ModelRegistry registry() {
+        return new LocalModelRegistry(locations.registry());
     }
 
     /** The dataset in {@code dataDir}, or MNIST fetched into the cache when none is given. */
