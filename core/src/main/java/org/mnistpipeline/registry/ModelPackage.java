@@ -15,6 +15,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Sha256;
@@ -46,14 +47,13 @@ public final class ModelPackage {
      */
     public static ModelPackage seal(Path stagingDir) {
         Path dir = stagingDir.toAbsolutePath().normalize();
-        Function<String, ModelPackageException> failure = problem -> new ModelPackageException(
-                "cannot seal model package " + dir + ": " + problem + "; fix the staged files and seal again");
+        Function<String, ModelPackageException> failure = sealFailure(dir);
         if (!Files.isDirectory(dir)) {
             throw failure.apply("it is not a directory");
         }
         SortedSet<String> files = PackagePaths.regularFiles(dir, failure);
         files.remove(CHECKSUMS);
-        ModelManifest manifest = readManifest(dir, files, failure);
+        ModelManifest manifest = readManifest(dir, files::contains, failure);
         SortedMap<String, String> digests = new TreeMap<>();
         for (String file : files) {
             digests.put(file, Sha256.of(dir.resolve(file)));
@@ -68,8 +68,7 @@ public final class ModelPackage {
      */
     public static ModelPackage open(Path packageDir) {
         Path dir = packageDir.toAbsolutePath().normalize();
-        Function<String, ModelPackageException> corrupt = problem -> new ModelPackageException(
-                "model package " + dir + " is corrupt: " + problem + "; restore it or delete the version");
+        Function<String, ModelPackageException> corrupt = corruption(dir);
         if (!Files.isDirectory(dir)) {
             throw new ModelPackageException("no model package at " + dir + ": it is not a directory");
         }
@@ -93,8 +92,26 @@ public final class ModelPackage {
                 throw corrupt.apply(file + " checksum mismatch (expected " + expected + ", got " + actual + ")");
             }
         });
-        ModelManifest manifest = readManifest(dir, new TreeSet<>(sums.digests().keySet()), corrupt);
+        ModelManifest manifest = readManifest(dir, sums.digests()::containsKey, corrupt);
         return new ModelPackage(dir, manifest, new TreeSet<>(sums.digests().keySet()));
+    }
+
+    /**
+     * Reads the manifest of an unsealed staging directory with the checks {@link #seal} makes, so
+     * the registry can reject a bad package before it reserves a version number for it.
+     */
+    static ModelManifest readStagedManifest(Path stagingDir) {
+        Path dir = stagingDir.toAbsolutePath().normalize();
+        return readManifest(dir, file -> Files.isRegularFile(dir.resolve(file)), sealFailure(dir));
+    }
+
+    /**
+     * Reads a stored package's manifest without hashing its files: listing a registry must not
+     * read every version's weights. Anything that uses the model goes through {@link #open}.
+     */
+    static ModelManifest readManifestUnverified(Path packageDir) {
+        Path dir = packageDir.toAbsolutePath().normalize();
+        return readManifest(dir, file -> Files.isRegularFile(dir.resolve(file)), corruption(dir));
     }
 
     public Path dir() {
@@ -128,6 +145,16 @@ public final class ModelPackage {
         return "ModelPackage[" + dir + "]";
     }
 
+    private static Function<String, ModelPackageException> sealFailure(Path dir) {
+        return problem -> new ModelPackageException(
+                "cannot seal model package " + dir + ": " + problem + "; fix the staged files and seal again");
+    }
+
+    private static Function<String, ModelPackageException> corruption(Path dir) {
+        return problem -> new ModelPackageException(
+                "model package " + dir + " is corrupt: " + problem + "; restore it or delete the version");
+    }
+
     private static Sha256Sums readSums(Path dir, Function<String, ModelPackageException> corrupt) {
         Path file = dir.resolve(CHECKSUMS);
         if (!Files.isRegularFile(file)) {
@@ -150,9 +177,9 @@ public final class ModelPackage {
      * Reads the manifest, checking the format version on the raw JSON first: a newer format may
      * not bind to today's record, and "upgrade" is a better answer than a binding error.
      */
-    private static ModelManifest readManifest(Path dir, SortedSet<String> files,
+    private static ModelManifest readManifest(Path dir, Predicate<String> exists,
             Function<String, ModelPackageException> failure) {
-        if (!files.contains(MANIFEST)) {
+        if (!exists.test(MANIFEST)) {
             throw failure.apply(MANIFEST + " is missing");
         }
         ModelManifest manifest;
@@ -179,7 +206,7 @@ public final class ModelPackage {
         if (weights == null || PackagePaths.problem(weights).isPresent()) {
             throw failure.apply(MANIFEST + " names an invalid weights file '" + weights + "'");
         }
-        if (!files.contains(weights)) {
+        if (!exists.test(weights)) {
             throw failure.apply("weights file " + weights + " named by " + MANIFEST + " is missing");
         }
         return manifest;
