@@ -1,0 +1,512 @@
+package org.mnistpipeline.registry;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.mnistpipeline.io.AtomicFiles;
+import org.mnistpipeline.io.Json;
+import org.mnistpipeline.model.ModelManifest;
+import org.mnistpipeline.registry.CrashPoints.Step;
+
+/**
+ * A registry in a local directory:
+ *
+ * <pre>
+ * root/registry.json          format version and the last version number handed out
+ * root/.lock                  FileChannel lock that serialises writers across processes
+ * root/models/v1/…            sealed model packages
+ * root/aliases/production.json  current version, rollback stack and change history
+ * root/.staging-*, .trash-*   work in progress; never read as versions
+ * </pre>
+ *
+ * Every change becomes visible through one atomic rename (a package directory into
+ * {@code models/}, an alias file over the old one), so a crash at any point leaves the registry
+ * as it was before or as it is after, never half-way. Readers take no lock.
+ */
+public final class LocalModelRegistry implements ModelRegistry {
+    static final int FORMAT_VERSION = 1;
+    static final String STATE_FILE = "registry.json";
+
+    private static final Pattern VERSION = Pattern.compile("v[1-9][0-9]{0,8}");
+    private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+
+    private final Path root;
+    private final Path models;
+    private final Path aliasDir;
+    private final Clock clock;
+    private final CrashPoints crashPoints;
+    // A FileChannel lock excludes other processes but not other threads of this one.
+    private final ReentrantLock threadLock = new ReentrantLock();
+
+    public LocalModelRegistry(Path root) {
+        this(root, Clock.systemUTC(), CrashPoints.NONE);
+    }
+
+    LocalModelRegistry(Path root, Clock clock, CrashPoints crashPoints) {
+        this.root = root.toAbsolutePath().normalize();
+        this.models = this.root.resolve("models");
+        this.aliasDir = this.root.resolve("aliases");
+        this.clock = clock;
+        this.crashPoints = crashPoints;
+        readState(); // fail now, not mid-operation, on a registry written by a newer release
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    // ---- writes -------------------------------------------------------------------------------
+
+    @Override
+    public ModelManifest register(Path stagedPackage) {
+        Path input = stagedPackage.toAbsolutePath().normalize();
+        if (!Files.isDirectory(input)) {
+            throw new ModelPackageException("cannot register " + input + ": it is not a directory");
+        }
+        if (Files.exists(input.resolve(ModelPackage.CHECKSUMS))) {
+            ModelPackage.open(input); // it claims to be sealed: catch damage in transit before copying
+        }
+        Path staging = root.resolve(".staging-" + UUID.randomUUID());
+        try {
+            // Copy outside the lock: it is the slow part and touches nothing other writers read.
+            try {
+                copyPackage(input, staging);
+            } catch (IOException e) {
+                throw ioFailure(e);
+            }
+            crashPoints.reached(Step.REGISTER_COPIED);
+            return locked(() -> {
+                ModelManifest staged = ModelPackage.readStagedManifest(staging);
+                int number = nextNumber();
+                String version = "v" + number;
+                ModelManifest manifest = staged.withVersion(version);
+                Json.writeAtomically(staging.resolve(ModelPackage.MANIFEST), manifest);
+                ModelPackage.seal(staging);
+                fsyncDirectory(staging);
+                crashPoints.reached(Step.REGISTER_SEALED);
+                // Reserve before publishing: a crash in between costs a gap, never a reused number.
+                writeState(number);
+                crashPoints.reached(Step.REGISTER_NUMBER_RESERVED);
+                Files.createDirectories(models);
+                Path target = models.resolve(version);
+                if (Files.exists(target)) {
+                    throw new RegistryException("registry " + root + " already has " + target
+                            + " although registry.json says it was never handed out; check the registry by hand");
+                }
+                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                fsyncDirectory(models);
+                crashPoints.reached(Step.REGISTER_PUBLISHED);
+                return manifest;
+            });
+        } finally {
+            deleteQuietly(staging);
+        }
+    }
+
+    @Override
+    public void promote(String version, String alias) {
+        checkAliasName(alias);
+        locked(() -> {
+            String target = resolveVersion(version);
+            verified(target);
+            AliasState current = readAlias(alias).orElse(AliasState.empty(alias));
+            if (target.equals(current.version())) {
+                return null; // already there; an identical entry would only pollute the rollback stack
+            }
+            List<String> previous = new ArrayList<>(current.previous());
+            if (current.version() != null) {
+                previous.add(current.version());
+            }
+            switchAlias(current, target, previous, "promote");
+            return null;
+        });
+    }
+
+    @Override
+    public String rollback(String alias) {
+        checkAliasName(alias);
+        return locked(() -> {
+            AliasState current = readAlias(alias).orElseThrow(() -> new RegistryException.NotFound(
+                    "no alias '" + alias + "' in registry " + root + "; aliases: " + aliases().keySet()));
+            if (current.previous().isEmpty()) {
+                throw new RegistryException(alias + " has no previous version to roll back to (it is " + current.version()
+                        + " and was never promoted over another); promote a version instead");
+            }
+            List<String> previous = new ArrayList<>(current.previous());
+            String target = previous.removeLast();
+            verified(target);
+            switchAlias(current, target, previous, "rollback");
+            return target;
+        });
+    }
+
+    @Override
+    public void delete(String version) {
+        if (!VERSION.matcher(version).matches()) {
+            throw new RegistryException("delete takes a version such as v3, not '" + version + "'");
+        }
+        locked(() -> {
+            Path dir = models.resolve(version);
+            if (!Files.isDirectory(dir)) {
+                throw notFound(version);
+            }
+            List<String> holders = aliases().entrySet().stream()
+                    .filter(e -> e.getValue().equals(version)).map(Map.Entry::getKey).toList();
+            if (!holders.isEmpty()) {
+                throw new RegistryException(version + " is the " + String.join(" and ", holders)
+                        + " model; promote another version first");
+            }
+            // Keep the counter ahead of this number even if registry.json was lost, so it is never reused.
+            writeState(Math.max(readState().lastVersion(), number(version)));
+            // A rollback must never land on a version that no longer exists.
+            for (String alias : aliases().keySet()) {
+                AliasState state = readAlias(alias).orElseThrow();
+                if (state.previous().contains(version)) {
+                    List<String> pruned = state.previous().stream().filter(v -> !v.equals(version)).toList();
+                    writeAlias(new AliasState(FORMAT_VERSION, alias, state.version(), pruned, state.history()));
+                }
+            }
+            Path trash = root.resolve(".trash-" + version + "-" + UUID.randomUUID());
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(models);
+            crashPoints.reached(Step.DELETE_UNPUBLISHED);
+            deleteQuietly(trash);
+            return null;
+        });
+    }
+
+    // ---- reads --------------------------------------------------------------------------------
+
+    @Override
+    public List<ModelManifest> list() {
+        List<ModelManifest> manifests = new ArrayList<>();
+        for (String version : versions()) {
+            Path dir = models.resolve(version);
+            try {
+                manifests.add(checkedVersion(dir, version, ModelPackage.readManifestUnverified(dir)));
+            } catch (ModelPackageException e) {
+                if (Files.isDirectory(dir)) {
+                    throw e;
+                } // else deleted by another process while we listed: not a version any more
+            }
+        }
+        return manifests;
+    }
+
+    @Override
+    public ModelPackage get(String versionOrAlias) {
+        return verified(resolveVersion(versionOrAlias));
+    }
+
+    @Override
+    public Optional<String> alias(String alias) {
+        checkAliasName(alias);
+        return readAlias(alias).map(AliasState::version);
+    }
+
+    @Override
+    public Map<String, String> aliases() {
+        Map<String, String> result = new TreeMap<>();
+        if (!Files.isDirectory(aliasDir)) {
+            return result;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(aliasDir, "*.json")) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String alias = name.substring(0, name.length() - ".json".length());
+                // Skips AtomicFiles' temporary ".x.json….tmp" siblings and anything else not ours.
+                if (ALIAS.matcher(alias).matches() && !isVersion(alias)) {
+                    readAlias(alias).ifPresent(state -> result.put(alias, state.version()));
+                }
+            }
+        } catch (IOException e) {
+            throw ioFailure(e);
+        }
+        return result;
+    }
+
+    @Override
+    public List<AliasChange> history(String alias) {
+        checkAliasName(alias);
+        return readAlias(alias).map(AliasState::history).orElse(List.of());
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    /**
+     * On-disk alias: where it points, the versions it held before (last = most recent, popped by
+     * rollback) and its full history. One file, so a single rename switches all three together.
+     */
+    record AliasState(int formatVersion, String alias, String version, List<String> previous,
+            List<AliasChange> history) {
+        AliasState {
+            previous = List.copyOf(previous == null ? List.of() : previous);
+            history = List.copyOf(history == null ? List.of() : history);
+        }
+
+        static AliasState empty(String alias) {
+            return new AliasState(FORMAT_VERSION, alias, null, List.of(), List.of());
+        }
+    }
+
+    /** registry.json: guards the on-disk layout and remembers the last number handed out. */
+    record RegistryState(int formatVersion, int lastVersion) {}
+
+    private void switchAlias(AliasState current, String target, List<String> previous, String reason) {
+        crashPoints.reached(Step.ALIAS_VERIFIED);
+        List<AliasChange> history = new ArrayList<>(current.history());
+        history.add(new AliasChange(current.alias(), target, current.version(), clock.instant().toString(), reason));
+        writeAlias(new AliasState(FORMAT_VERSION, current.alias(), target, previous, history));
+        crashPoints.reached(Step.ALIAS_SWITCHED);
+    }
+
+    private void writeAlias(AliasState state) {
+        byte[] content = (Json.pretty(state) + "\n").getBytes(StandardCharsets.UTF_8);
+        // AtomicFiles writes a temp file, fsyncs, then renames: the alias is old or new, never neither.
+        AtomicFiles.write(aliasDir.resolve(state.alias() + ".json"), out -> {
+            out.write(content);
+            crashPoints.reached(Step.ALIAS_WRITING);
+        });
+    }
+
+    private Optional<AliasState> readAlias(String alias) {
+        Path file = aliasDir.resolve(alias + ".json");
+        AliasState state;
+        try {
+            state = Json.mapper().readValue(Files.readAllBytes(file), AliasState.class);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new RegistryException("alias file " + file + " is unreadable (" + e.getMessage()
+                    + "); restore it from backup or delete it and promote again", e);
+        }
+        if (state.formatVersion() != FORMAT_VERSION) {
+            throw new RegistryException("alias file " + file + " has format version " + state.formatVersion()
+                    + ", but this build reads only version " + FORMAT_VERSION + "; use a newer mnist-pipeline");
+        }
+        if (state.version() == null || !VERSION.matcher(state.version()).matches()) {
+            throw new RegistryException("alias file " + file + " names no valid version; promote a version to repair it");
+        }
+        return Optional.of(state);
+    }
+
+    private RegistryState readState() {
+        Path file = root.resolve(STATE_FILE);
+        RegistryState state;
+        try {
+            state = Json.mapper().readValue(Files.readAllBytes(file), RegistryState.class);
+        } catch (NoSuchFileException e) {
+            return new RegistryState(FORMAT_VERSION, 0);
+        } catch (IOException e) {
+            throw new RegistryException(file + " is unreadable (" + e.getMessage()
+                    + "); restore it, or recreate it with the highest version number ever used", e);
+        }
+        if (state.formatVersion() != FORMAT_VERSION) {
+            throw new RegistryException("registry " + root + " has format version " + state.formatVersion()
+                    + ", but this build reads only version " + FORMAT_VERSION + "; use a newer mnist-pipeline");
+        }
+        return state;
+    }
+
+    private void writeState(int lastVersion) {
+        Json.writeAtomically(root.resolve(STATE_FILE), new RegistryState(FORMAT_VERSION, lastVersion));
+    }
+
+    /** One above every number ever used; the directory scan covers a lost or stale registry.json. */
+    private int nextNumber() {
+        int highest = readState().lastVersion();
+        for (String version : versions()) {
+            highest = Math.max(highest, number(version));
+        }
+        return highest + 1;
+    }
+
+    /** Version directory names in numeric order (v2 before v10). */
+    private List<String> versions() {
+        if (!Files.isDirectory(models)) {
+            return List.of();
+        }
+        try (var entries = Files.list(models)) {
+            return entries.map(p -> p.getFileName().toString())
+                    .filter(LocalModelRegistry::isVersion)
+                    .filter(name -> Files.isDirectory(models.resolve(name)))
+                    .sorted((a, b) -> Integer.compare(number(a), number(b)))
+                    .collect(Collectors.toCollection(ArrayList::new));
+        } catch (IOException e) {
+            throw ioFailure(e);
+        }
+    }
+
+    private String resolveVersion(String versionOrAlias) {
+        if (isVersion(versionOrAlias)) {
+            if (!Files.isDirectory(models.resolve(versionOrAlias))) {
+                throw notFound(versionOrAlias);
+            }
+            return versionOrAlias;
+        }
+        if (!ALIAS.matcher(versionOrAlias).matches()) {
+            throw new RegistryException.NotFound("'" + versionOrAlias + "' is neither a version such as v3 nor an alias"
+                    + " such as production; versions: " + versions() + ", aliases: " + aliases().keySet());
+        }
+        String version = readAlias(versionOrAlias).map(AliasState::version).orElseThrow(() ->
+                new RegistryException.NotFound("no alias or version '" + versionOrAlias + "' in registry " + root
+                        + "; aliases: " + aliases().keySet()));
+        if (!Files.isDirectory(models.resolve(version))) {
+            throw new RegistryException("alias " + versionOrAlias + " points at " + version
+                    + ", which is not in the registry; promote an existing version to " + versionOrAlias);
+        }
+        return version;
+    }
+
+    private ModelPackage verified(String version) {
+        ModelPackage pkg = ModelPackage.open(models.resolve(version));
+        checkedVersion(pkg.dir(), version, pkg.manifest());
+        return pkg;
+    }
+
+    /** A package copied into the wrong slot would otherwise be served under another version's name. */
+    private static ModelManifest checkedVersion(Path dir, String version, ModelManifest manifest) {
+        if (!version.equals(manifest.version())) {
+            throw new ModelPackageException("model package " + dir + " is corrupt: its manifest says version '"
+                    + manifest.version() + "' but it is stored as " + version + "; restore it or delete the version");
+        }
+        return manifest;
+    }
+
+    private RegistryException.NotFound notFound(String version) {
+        return new RegistryException.NotFound("no model version " + version + " in registry " + root
+                + "; versions: " + versions());
+    }
+
+    private static boolean isVersion(String name) {
+        return VERSION.matcher(name).matches();
+    }
+
+    private static int number(String version) {
+        return Integer.parseInt(version.substring(1));
+    }
+
+    private static void checkAliasName(String alias) {
+        if (alias == null || !ALIAS.matcher(alias).matches() || isVersion(alias)) {
+            throw new RegistryException("invalid alias '" + alias + "': use lower-case letters, digits, '-' and '_',"
+                    + " start with a letter, and do not use the form of a version (v3)");
+        }
+    }
+
+    /** Work that may throw IOException; wrapped once, in {@link #locked}, with the registry named. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code work} holding this registry's lock, against other threads and other processes. */
+    private <T> T locked(Work<T> work) {
+        threadLock.lock();
+        try {
+            Files.createDirectories(root);
+            try (FileChannel channel = FileChannel.open(root.resolve(".lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = acquire(channel)) {
+                return work.run();
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw ioFailure(e);
+        } finally {
+            threadLock.unlock();
+        }
+    }
+
+    /**
+     * Blocks until the file lock is ours. Another LocalModelRegistry over the same root in this JVM
+     * makes {@code lock()} throw instead of wait, so that case polls.
+     */
+    private FileLock acquire(FileChannel channel) throws IOException {
+        while (true) {
+            try {
+                return channel.lock();
+            } catch (OverlappingFileLockException e) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new RegistryException("interrupted while waiting for the lock on " + root, interrupted);
+                }
+            }
+        }
+    }
+
+    private RegistryException ioFailure(Exception e) {
+        return new RegistryException("registry " + root + ": " + e.getMessage()
+                + "; check that the directory exists, is writable and has free space", e);
+    }
+
+    /** Copies plain files only (symlinks are refused), dropping any old SHA256SUMS: we re-seal. */
+    private static void copyPackage(Path from, Path to) throws IOException {
+        var files = PackagePaths.regularFiles(from, problem -> new ModelPackageException(
+                "cannot register " + from + ": " + problem));
+        files.remove(ModelPackage.CHECKSUMS);
+        for (String file : files) {
+            Path target = to.resolve(file);
+            Files.createDirectories(target.getParent());
+            Files.copy(from.resolve(file), target);
+            // Forced now so the rename that publishes the package cannot outrun its content.
+            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+        }
+    }
+
+    /** Makes a rename in {@code dir} durable; best effort, as not every OS lets a directory be opened. */
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // Windows cannot open directories; its renames are durable enough for our purposes.
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException ignored) {
+            // Leftover .staging-/.trash- directories are never read as versions; removing them is tidiness.
+        }
+    }
+}
