@@ -55,7 +55,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("reports", manifest.version());
         List<EpochMetrics> curves = TrainingLog.read(pkg.file("training/metrics.jsonl"));
         ReportWriter.write(dir, new ReportInput("MNIST model " + manifest.version() + " - test set",
-                ModelPackagerFacts.of(manifest), test, curves, dataset.test()));
+                ModelPackager.reportFacts(manifest), test, curves, dataset.test()));
         if (json) {
             context.out.println(Json.pretty(java.util.Map.of("version", manifest.version(), "test_accuracy",
                     test.accuracy(), "test_ece", test.expectedCalibrationError(), "test_log_loss", test.logLoss(),

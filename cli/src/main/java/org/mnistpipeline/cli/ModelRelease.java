@@ -44,7 +44,7 @@ final class ModelRelease {
         packager.stage(staging, dataset, result, test, parent, runDir);
         ModelRegistry registry = context.registry();
         ModelManifest registered = registry.register(staging);
-        Path reportDir = registry.get(registered.version()).file("report");
+        Path reportDir = registry.get(registered.version()).dir().resolve("report");
         return new ModelRelease(registered, test, reportDir, result);
     }
 

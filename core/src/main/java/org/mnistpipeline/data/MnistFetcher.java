@@ -142,7 +142,7 @@ public final class MnistFetcher {
             if (!actual.equals(file.sha256())) {
                 throw new IOException("checksum mismatch (expected " + file.sha256() + ", got " + actual + ")");
             }
-            AtomicFiles.moveAtomically(tmp, dir.resolve(file.name()));
+            AtomicFiles.publish(tmp, dir.resolve(file.name()));
             log.accept("  verified " + file.name());
         } finally {
             Files.deleteIfExists(tmp);

@@ -44,7 +44,7 @@ public final class AtomicFiles {
                 out.flush();
                 channel.force(true);
             }
-            moveAtomically(tmp, target);
+            publish(tmp, target);
             tmp = null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
@@ -56,6 +56,19 @@ public final class AtomicFiles {
                     // best effort: a stray .tmp file is harmless and ignored by readers
                 }
             }
+        }
+    }
+
+    /** Makes a finished temp file world-readable and renames it over {@code target} atomically. */
+    public static void publish(Path finishedTemp, Path target) throws IOException {
+        readableByAll(finishedTemp);
+        moveAtomically(finishedTemp, target);
+    }
+
+    /** Temp files are created owner-only (0600); published files are ordinary (0644) ones. */
+    private static void readableByAll(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

@@ -103,7 +103,7 @@ public final class ModelPackager {
         return manifest;
     }
 
-    static Map<String, String> reportFacts(ModelManifest m) {
+    public static Map<String, String> reportFacts(ModelManifest m) {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("Architecture", m.architecture().name() + " (" + m.architecture().parameterCount() + " parameters)");
         facts.put("Created", m.createdAt());
