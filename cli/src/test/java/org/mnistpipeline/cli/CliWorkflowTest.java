@@ -15,7 +15,7 @@ import org.mnistpipeline.io.Locations;
 
 /** The CLI end to end on real MNIST subsets: train, register, promote, evaluate, roll back, resume. */
 class CliWorkflowTest {
-    private static final String[] QUICK = {"--architecture", "small", "--epochs", "1", "--max-train-images", "5000",
+    private static final String[] QUICK = {"--architecture", "small", "--epochs", "2", "--batch-size", "64", "--max-train-images", "5000",
             "--validation-size", "500", "--augment", "0", "--lr", "0.005"};
 
     @TempDir
@@ -94,7 +94,7 @@ class CliWorkflowTest {
 
     @Test
     void demoRunsTheWholeJobAndPromotes() throws Exception {
-        var r = run("demo", "--json", "--epochs", "1", "--max-train-images", "6000", "--validation-size", "500");
+        var r = run("demo", "--json", "--epochs", "2", "--batch-size", "64", "--max-train-images", "6000", "--validation-size", "500");
         assertThat(r.exitCode()).isZero();
         JsonNode summary = Json.mapper().readTree(r.out().substring(r.out().indexOf("{\n")));
         assertThat(summary.get("alias").asText()).isEqualTo("production");
