@@ -20,7 +20,7 @@ class LocalModelLoaderTest {
     void fixtureDirectoryLoadsWithTheManifestVersionAndVerifiedBytes() throws IOException {
         LoadedModel model = new LocalModelLoader(Fixture.smallV1()).load();
         assertThat(model.version()).isEqualTo("v1");
-        assertThat(model.manifest()).isPresent();
+        assertThat(model.manifest()).get().satisfies(m -> assertThat(m.architecture().name()).isEqualTo("small"));
         assertThat(model.onnx()).isEqualTo(Files.readAllBytes(Fixture.smallV1().resolve("model.onnx")));
     }
 
@@ -74,6 +74,20 @@ class LocalModelLoaderTest {
         assertThatThrownBy(() -> new LocalModelLoader(dir).load())
                 .isInstanceOf(ModelPackageException.class)
                 .hasMessageContaining("manifest.json checksum mismatch");
+    }
+
+    @Test
+    void plainDirectoryWithAManifestOfAnUnknownFormatIsRefused() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("future"));
+        Files.copy(Fixture.smallV1().resolve("model.onnx"), dir.resolve("model.onnx"));
+        Files.writeString(dir.resolve("manifest.json"), "{\"formatVersion\": 2, \"version\": \"v5\"}");
+        assertThatThrownBy(() -> new LocalModelLoader(dir).load())
+                .isInstanceOf(ModelPackageException.class)
+                .hasMessageContaining("format version 2");
+        Files.writeString(dir.resolve("manifest.json"), "{\"formatVersion\": 1, \"version\": ");
+        assertThatThrownBy(() -> new LocalModelLoader(dir).load())
+                .isInstanceOf(ModelPackageException.class)
+                .hasMessageContaining("not valid JSON");
     }
 
     @Test
