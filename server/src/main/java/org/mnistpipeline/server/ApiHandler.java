@@ -325,8 +325,14 @@ final class ApiHandler implements HttpHandler {
             this.in = in;
         }
 
-        int read(byte[] buffer) throws IOException {
-            int n = in.read(buffer);
+        /** Reads body bytes; a client that disconnects or breaks the framing midway gets a 400. */
+        int read(byte[] buffer) {
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException e) {
+                throw new HttpException(400, "the request body ended early or is malformed (" + e.getMessage() + ")");
+            }
             if (n > 0) {
                 count += n;
             }

@@ -171,8 +171,8 @@ public final class ModelServer implements AutoCloseable {
         }
     }
 
-    private void modelSwapped() {
-        if (slot.peek().isPresent()) {
+    private void modelSwapped(String previousVersion) {
+        if (previousVersion != null) {
             metrics.modelReloaded();
         }
         List.copyOf(readyListeners).forEach(Runnable::run);

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.mnistpipeline.inference.LoadedModel;
 import org.slf4j.Logger;
@@ -24,7 +25,7 @@ final class ModelWatcher implements AutoCloseable {
     private final Function<LoadedModel, ServedModel> builder;
     private final ModelSlot slot;
     private final Duration interval;
-    private final Runnable onSwap;
+    private final Consumer<String> onSwap;
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("mnist-model-watcher").factory());
     private String loadedFingerprint;
@@ -33,11 +34,12 @@ final class ModelWatcher implements AutoCloseable {
     private boolean closed;
 
     /**
+     * @param onSwap   called after each swap with the version replaced (null for the first model)
      * @param interval how often to poll; zero loads the first model (retrying until it succeeds)
      *                 and then stops watching
      */
     ModelWatcher(ModelSource source, Function<LoadedModel, ServedModel> builder, ModelSlot slot, Duration interval,
-            Runnable onSwap) {
+            Consumer<String> onSwap) {
         this.source = source;
         this.builder = builder;
         this.slot = slot;
@@ -80,7 +82,7 @@ final class ModelWatcher implements AutoCloseable {
             LOG.info("serving model {} from {}{} (loaded and warmed in {} ms)", model.version(), source.describe(),
                     previous == null ? "" : ", replacing " + previous,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            onSwap.run();
+            onSwap.accept(previous);
             return true;
         } catch (RuntimeException e) {
             if (fingerprint != null) {
