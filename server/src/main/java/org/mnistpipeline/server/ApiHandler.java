@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +31,10 @@ final class ApiHandler implements HttpHandler {
     /** One line per request, without payloads; its own logger so it can be silenced. */
     private static final Logger ACCESS = LoggerFactory.getLogger("org.mnistpipeline.server.access");
     private static final String JSON = "application/json";
+    /** The drawing page may talk to this server only: no other origin, even if someone edits it. */
+    private static final String PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; "
+            + "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' blob: data:; base-uri 'none'; "
+            + "form-action 'none'; frame-ancestors 'none'";
 
     /** The paths the server answers; the label bounds the metric series. */
     enum Route {
@@ -78,7 +83,7 @@ final class ApiHandler implements HttpHandler {
         }
 
         Response withHeader(String name, String value) {
-            var all = new java.util.LinkedHashMap<>(headers);
+            var all = new LinkedHashMap<>(headers);
             all.put(name, value);
             return new Response(status, contentType, body, Map.copyOf(all));
         }
@@ -105,7 +110,8 @@ final class ApiHandler implements HttpHandler {
         long start = System.nanoTime();
         metrics.requestStarted();
         String method = exchange.getRequestMethod();
-        String path = exchange.getRequestURI().getPath();
+        // Raw, so that an encoded newline cannot forge lines in the log.
+        String path = exchange.getRequestURI().getRawPath();
         Route route = Route.of(path);
         CountingBody body = new CountingBody(exchange.getRequestBody());
         Response response;
@@ -123,8 +129,7 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    private Response dispatch(Route route, String method, String path, Headers headers, CountingBody body)
-            throws IOException {
+    private Response dispatch(Route route, String method, String path, Headers headers, CountingBody body) {
         if (route == Route.UNMATCHED) {
             throw HttpException.notFound("no such path: " + path
                     + "; this server answers GET /ping, POST /invocations, GET /models, GET /metrics and GET /");
@@ -133,7 +138,8 @@ final class ApiHandler implements HttpHandler {
             throw new HttpException.MethodNotAllowed(method, path, route.allowHeader());
         }
         return switch (route) {
-            case ROOT -> new Response(200, "text/html; charset=utf-8", indexPage, Map.of());
+            case ROOT -> new Response(200, "text/html; charset=utf-8", indexPage, Map.of("Content-Security-Policy",
+                    PAGE_POLICY));
             case PING -> ping();
             case INVOCATIONS -> invocations(headers, body);
             case MODELS -> models(headers);
@@ -154,7 +160,7 @@ final class ApiHandler implements HttpHandler {
         return Response.json(200, Map.of("status", "ready", "model_version", model.version()));
     }
 
-    private Response invocations(Headers headers, CountingBody body) throws IOException {
+    private Response invocations(Headers headers, CountingBody body) {
         requireJsonAccepted(headers);
         String contentType = headers.getFirst("Content-Type");
         decoder.checkSupported(contentType);
@@ -235,7 +241,7 @@ final class ApiHandler implements HttpHandler {
      * anything is read; a chunked body is counted as it arrives and refused as soon as it passes
      * the limit, so no more than {@code limit} bytes are ever held.
      */
-    static byte[] readBody(Headers headers, CountingBody body, long limit) throws IOException {
+    static byte[] readBody(Headers headers, CountingBody body, long limit) {
         String declared = headers.getFirst("Content-Length");
         long length = -1;
         if (declared != null) {
@@ -310,7 +316,7 @@ final class ApiHandler implements HttpHandler {
             }
             return response.body().length;
         } catch (IOException e) {
-            LOG.debug("could not send the response to {} {}: {}", method, exchange.getRequestURI().getPath(),
+            LOG.debug("could not send the response to {} {}: {}", method, exchange.getRequestURI().getRawPath(),
                     e.toString());
             return 0;
         }

@@ -29,12 +29,6 @@ public final class HttpErrors {
         return 500;
     }
 
-    /** Whether the failure was the client's (4xx): logged briefly, message passed on. */
-    public static boolean isClientError(Throwable error) {
-        int status = status(error);
-        return status >= 400 && status < 500;
-    }
-
     /** The message for the client: the exception's own for expected failures, a generic one otherwise. */
     public static String clientMessage(Throwable error) {
         int status = status(error);

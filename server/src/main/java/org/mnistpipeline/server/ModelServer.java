@@ -72,7 +72,7 @@ public final class ModelServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port(), e);
         }
-        this.executor = Executors.newVirtualThreadPerTaskExecutor();
+        this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 1).factory());
         http.setExecutor(executor);
         http.createContext("/", new ApiHandler(config, slot, metrics, () -> closing, indexPage()));
         this.watcher = new ModelWatcher(config.modelSource(), this::serve, slot, config.reloadInterval(),

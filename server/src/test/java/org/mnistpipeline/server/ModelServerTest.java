@@ -119,6 +119,15 @@ class ModelServerTest {
     }
 
     @Test
+    void aClientThatSendsAnOversizedBodyAnywayReads413() {
+        HttpResponse<String> response = http.post("/invocations", "text/csv", new byte[20 << 20]);
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(error(response)).contains("20971520 bytes").contains("send fewer images");
+        assertThat(http.get("/ping").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void chunkedBodyOverTheLimitAnswers413() {
         byte[] big = new byte[7 * 1024 * 1024];
         Arrays.fill(big, (byte) '1');
@@ -249,6 +258,8 @@ class ModelServerTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(response.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp ->
+                assertThat(csp).contains("default-src 'none'", "connect-src 'self'"));
         String page = response.body();
         assertThat(page).contains("id=\"pad\"", "id=\"clear\"", "id=\"digit\"", "id=\"probabilities\"",
                 "id=\"version\"", "invocations", "toBlob", "pointerup");
