@@ -10,7 +10,10 @@ import java.util.Map;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.eval.Evaluation;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.export.OnnxExporter;
 import org.mnistpipeline.model.ModelManifest;
+import org.mnistpipeline.model.WeightsFile;
+import org.mnistpipeline.registry.ModelPackage;
 import org.mnistpipeline.registry.ModelRegistry;
 import org.mnistpipeline.train.Engines;
 import org.mnistpipeline.train.ModelPackager;
@@ -21,6 +24,7 @@ import org.mnistpipeline.train.TrainingResult;
  * its report, registered under a new version, and optionally promoted.
  */
 final class ModelRelease {
+    static final String ONNX_FILE = "model.onnx";
     private final ModelManifest manifest;
     private final Evaluation test;
     private final Path reportDir;
@@ -44,8 +48,18 @@ final class ModelRelease {
         packager.stage(staging, dataset, result, test, parent, runDir);
         ModelRegistry registry = context.registry();
         ModelManifest registered = registry.register(staging);
+        // Exported once the version is known, so the ONNX metadata names it.
+        attachOnnx(registry, registered.version());
         Path reportDir = registry.get(registered.version()).dir().resolve("report");
         return new ModelRelease(registered, test, reportDir, result);
+    }
+
+    /** Adds {@code model.onnx}, built from the package's spec and weights, to a registered version. */
+    static ModelPackage attachOnnx(ModelRegistry registry, String version) {
+        ModelPackage pkg = registry.get(version);
+        ModelManifest m = pkg.manifest();
+        byte[] onnx = OnnxExporter.export(m.architecture(), WeightsFile.read(pkg.weights()), m.version());
+        return registry.addFiles(version, Map.of(ONNX_FILE, onnx));
     }
 
     void promote(Context context) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code mnist models ...}: the model registry. */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "List, inspect, promote and roll back models.",
         subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Show.class, ModelsCommand.Promote.class,
-                ModelsCommand.Rollback.class, ModelsCommand.Delete.class})
+                ModelsCommand.Rollback.class, ModelsCommand.Delete.class, ModelsCommand.Export.class})
 final class ModelsCommand {
     @ParentCommand
     MnistCli root;
@@ -158,6 +158,33 @@ final class ModelsCommand {
             Context context = parent.context();
             context.registry().delete(version);
             context.out.println("deleted " + version);
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Add model.onnx (opset 13, built from the stored spec and weights) to a version"
+                    + " registered before export existed. New versions get it at registration.")
+    static final class Export implements Callable<Integer> {
+        @ParentCommand
+        ModelsCommand parent;
+
+        @Parameters(paramLabel = "VERSION")
+        String version;
+
+        @Override
+        public Integer call() {
+            Context context = parent.context();
+            ModelRegistry registry = context.registry();
+            String resolved = registry.get(version).manifest().version();
+            ModelPackage pkg = registry.get(resolved);
+            if (pkg.files().contains(ModelRelease.ONNX_FILE)) {
+                context.out.println(resolved + " already has " + ModelRelease.ONNX_FILE + ": " + pkg.dir()
+                        .resolve(ModelRelease.ONNX_FILE));
+                return 0;
+            }
+            ModelPackage updated = ModelRelease.attachOnnx(registry, resolved);
+            context.out.println("exported " + updated.dir().resolve(ModelRelease.ONNX_FILE));
             return 0;
         }
     }

@@ -15,7 +15,7 @@ import org.mnistpipeline.io.Locations;
 
 /** The CLI end to end on real MNIST subsets: train, register, promote, evaluate, roll back, resume. */
 class CliWorkflowTest {
-    private static final String[] QUICK = {"--architecture", "small", "--epochs", "1", "--max-train-images", "5000",
+    private static final String[] QUICK = {"--architecture", "small", "--epochs", "2", "--batch-size", "64", "--max-train-images", "5000",
             "--validation-size", "500", "--augment", "0", "--lr", "0.005"};
 
     @TempDir
@@ -44,6 +44,8 @@ class CliWorkflowTest {
         assertThat(summary.get("test_accuracy").asDouble()).isGreaterThan(0.93);
         assertThat(Path.of(summary.get("report").asText())).isRegularFile();
         assertThat(first.out()).containsPattern("epoch=1 train_loss=\\d\\.\\d{4} ");
+        assertThat(home.resolve("registry/models/v1/model.onnx")).isRegularFile();
+        assertThat(run("models", "export", "v1").out()).contains("already has model.onnx");
 
         assertThat(run("models", "promote", "v1").out()).contains("production -> v1");
         var second = run(with(QUICK, "train", "--promote", "--seed", "2"));
@@ -92,7 +94,7 @@ class CliWorkflowTest {
 
     @Test
     void demoRunsTheWholeJobAndPromotes() throws Exception {
-        var r = run("demo", "--json", "--epochs", "1", "--max-train-images", "6000", "--validation-size", "500");
+        var r = run("demo", "--json", "--epochs", "2", "--batch-size", "64", "--max-train-images", "6000", "--validation-size", "500");
         assertThat(r.exitCode()).isZero();
         JsonNode summary = Json.mapper().readTree(r.out().substring(r.out().indexOf("{\n")));
         assertThat(summary.get("alias").asText()).isEqualTo("production");
@@ -136,5 +138,25 @@ class CliWorkflowTest {
         var shown = Json.mapper().readTree(run("models", "show", "v1", "--json").out());
         assertThat(shown.at("/metrics/epochs_trained").asDouble()).isEqualTo(4);
         assertThat(shown.at("/metrics/test_accuracy").asDouble()).isGreaterThan(0.95);
+    }
+
+    @Test
+    void exportAddsOnnxToAPackageRegisteredWithoutIt() throws Exception {
+        Path staged = home.resolve("old-package");
+        Files.createDirectories(staged);
+        for (String name : List.of("manifest.json", "weights.safetensors")) {
+            try (var in = getClass().getResourceAsStream("/fixtures/small-v1/" + name)) {
+                Files.copy(in, staged.resolve(name));
+            }
+        }
+        new org.mnistpipeline.registry.LocalModelRegistry(home.resolve("registry")).register(staged);
+        assertThat(home.resolve("registry/models/v1/model.onnx")).doesNotExist();
+
+        var r = run("models", "export", "v1");
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("exported");
+        assertThat(home.resolve("registry/models/v1/model.onnx")).isRegularFile();
+        assertThat(run("models", "show", "v1").exitCode()).as("package still verifies").isZero();
     }
 }

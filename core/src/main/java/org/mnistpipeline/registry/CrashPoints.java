@@ -28,6 +28,8 @@ interface CrashPoints {
         /** promote/rollback: alias file renamed into place. */
         ALIAS_SWITCHED,
         /** delete: version moved out of models/, its files not yet removed. */
-        DELETE_UNPUBLISHED
+        DELETE_UNPUBLISHED,
+        /** addFiles: old package moved aside, the re-sealed copy not yet in its place. */
+        ADD_FILES_SWAPPING
     }
 }

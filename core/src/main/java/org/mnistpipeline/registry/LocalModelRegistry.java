@@ -71,6 +71,72 @@ public final class LocalModelRegistry implements ModelRegistry {
         this.clock = clock;
         this.crashPoints = crashPoints;
         readState(); // fail now, not mid-operation, on a registry written by a newer release
+        recoverInterruptedSwaps();
+    }
+
+    /**
+     * {@link #addFiles} swaps a package directory with two renames; a crash between them leaves
+     * the old package under {@code .replaced-vN-*} and no {@code models/vN}. Put it back.
+     */
+    private void recoverInterruptedSwaps() {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        locked(() -> {
+            try (var entries = Files.list(root)) {
+                for (Path aside : entries.filter(p -> p.getFileName().toString().startsWith(".replaced-")).toList()) {
+                    String version = aside.getFileName().toString().split("-")[1];
+                    if (isVersion(version) && !Files.exists(models.resolve(version))) {
+                        Files.move(aside, models.resolve(version), StandardCopyOption.ATOMIC_MOVE);
+                        fsyncDirectory(models);
+                    } else {
+                        deleteQuietly(aside);
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public ModelPackage addFiles(String version, Map<String, byte[]> files) {
+        if (!isVersion(version)) {
+            throw new IllegalArgumentException("addFiles needs a version such as v3, not '" + version + "'");
+        }
+        ModelPackage current = get(version);
+        for (String name : files.keySet()) {
+            PackagePaths.problem(name).ifPresent(problem -> {
+                throw new IllegalArgumentException("cannot add '" + name + "': " + problem);
+            });
+            if (current.files().contains(name) || name.equals(ModelPackage.CHECKSUMS)) {
+                throw new RegistryException(version + " already has " + name + "; packages are immutable");
+            }
+        }
+        Path staging = root.resolve(".staging-" + UUID.randomUUID());
+        try {
+            copyPackage(current.dir(), staging);
+            for (var file : files.entrySet()) {
+                Path target = staging.resolve(file.getKey());
+                Files.createDirectories(target.getParent());
+                org.mnistpipeline.io.AtomicFiles.write(target, file.getValue());
+            }
+            ModelPackage.seal(staging);
+            fsyncDirectory(staging);
+            return locked(() -> {
+                Path dir = models.resolve(version);
+                Path aside = root.resolve(".replaced-" + version + "-" + UUID.randomUUID());
+                Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+                crashPoints.reached(Step.ADD_FILES_SWAPPING);
+                Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+                fsyncDirectory(models);
+                deleteQuietly(aside);
+                return verified(version);
+            });
+        } catch (IOException e) {
+            throw ioFailure(e);
+        } finally {
+            deleteQuietly(staging);
+        }
     }
 
     public Path root() {

@@ -53,6 +53,15 @@ public interface ModelRegistry {
     /** Removes a version; refused while any alias points at it. */
     void delete(String version);
 
+    /**
+     * Adds derived files (such as a {@code model.onnx} exported after registration) to a registered
+     * version and re-seals it. Files already in the package are never replaced; the weights and
+     * manifest stay as they were.
+     *
+     * @return the package after the change, verified
+     */
+    ModelPackage addFiles(String version, java.util.Map<String, byte[]> files);
+
     /** Every change of {@code alias}, oldest first; empty for an alias that never existed. */
     List<AliasChange> history(String alias);
 }

@@ -360,4 +360,21 @@ class LocalModelRegistryTest {
             }
         }
     }
+
+    @Test
+    void addFilesResealsTheVersionAndRefusesToReplaceExistingFiles() throws java.io.IOException {
+        LocalModelRegistry registry = new LocalModelRegistry(tmp.resolve("reg"));
+        registry.register(TestPackages.staged(tmp.resolve("s1")));
+
+        ModelPackage pkg = registry.addFiles("v1", java.util.Map.of("model.onnx", new byte[] {7, 7}));
+
+        assertThat(pkg.files()).contains("model.onnx", "manifest.json");
+        assertThat(ModelPackage.open(pkg.dir()).file("model.onnx")).hasBinaryContent(new byte[] {7, 7});
+        assertThatThrownBy(() -> registry.addFiles("v1", java.util.Map.of("model.onnx", new byte[] {1})))
+                .isInstanceOf(RegistryException.class).hasMessageContaining("already has model.onnx");
+        assertThatThrownBy(() -> registry.addFiles("v1", java.util.Map.of("../escape", new byte[] {1})))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> registry.addFiles("v9", java.util.Map.of("x", new byte[] {1})))
+                .isInstanceOf(RegistryException.NotFound.class);
+    }
 }

@@ -143,4 +143,21 @@ class RegistryCrashTest {
             assertThat(entries.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".staging-"));
         }
     }
+
+    @Test
+    void crashWhileAddingFilesLeavesTheOldPackageInPlaceOnceReopened() throws IOException {
+        healthy().register(staged("a"));
+        healthy().promote("v1", "production");
+
+        assertThatThrownBy(() -> crashingAt(Step.ADD_FILES_SWAPPING).addFiles("v1",
+                java.util.Map.of("model.onnx", new byte[] {1, 2, 3}))).isInstanceOf(SimulatedCrash.class);
+
+        LocalModelRegistry reopened = healthy();
+        ModelPackage pkg = reopened.get("production");
+        assertThat(pkg.manifest().version()).isEqualTo("v1");
+        assertThat(pkg.files()).doesNotContain("model.onnx");
+        // And the interrupted operation can simply be run again.
+        assertThat(reopened.addFiles("v1", java.util.Map.of("model.onnx", new byte[] {1, 2, 3})).files())
+                .contains("model.onnx");
+    }
 }

@@ -1,6 +1,7 @@
 package org.mnistpipeline.inference;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,6 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Sha256;
 import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.registry.ModelPackage;
@@ -31,7 +30,8 @@ import org.mnistpipeline.registry.ModelPackageException;
  * </ul>
  *
  * A directory counts as plain when it holds {@value #MODEL_FILE} but not the weights file its
- * manifest names (or has no manifest); anything else is treated as a package and must pass its checks.
+ * manifest names (or has no readable manifest); anything else is treated as a package and must pass
+ * its checks.
  */
 public final class LocalModelLoader implements ModelLoader {
     public static final String MODEL_FILE = "model.onnx";
@@ -61,11 +61,11 @@ public final class LocalModelLoader implements ModelLoader {
         }
         Path manifest = dir.resolve(ModelPackage.MANIFEST);
         Path model = dir.resolve(MODEL_FILE);
-        if (Files.isRegularFile(manifest) && !(Files.isRegularFile(model) && weightsMissing(manifest))) {
+        if (Files.isRegularFile(manifest) && !(Files.isRegularFile(model) && weightsMissing(read(manifest)))) {
             return loadPackage();
         }
         if (Files.isRegularFile(model)) {
-            return loadPlain(model, manifest);
+            return loadPlain(manifest);
         }
         throw new ModelPackageException("no model at " + dir + ": expected a model package (" + ModelPackage.MANIFEST
                 + ", weights, " + ModelPackage.CHECKSUMS + ", " + MODEL_FILE + ") or a directory holding " + MODEL_FILE);
@@ -78,11 +78,16 @@ public final class LocalModelLoader implements ModelLoader {
             throw new ModelPackageException("package " + version + " at " + dir + " has no " + MODEL_FILE
                     + "; run `mnist models export " + version + "`");
         }
-        byte[] onnx = readAndCheck(pkg.file(MODEL_FILE), readSums(dir.resolve(ModelPackage.CHECKSUMS)));
-        return new LoadedModel(version, onnx, Optional.of(pkg.manifest()), dir.toString());
+        Map<String, String> sums = readSums(dir.resolve(ModelPackage.CHECKSUMS));
+        byte[] onnx = readAndCheck(MODEL_FILE, sums);
+        return new LoadedModel(version, onnx, readAndCheck(ModelPackage.MANIFEST, sums), dir.toString());
     }
 
-    private LoadedModel loadPlain(Path model, Path manifestFile) {
+    /**
+     * Plain directories are what a Lambda function or SageMaker container loads at cold start, so
+     * the manifest is only scanned for its version here (see {@link LoadedModel#manifest()}).
+     */
+    private LoadedModel loadPlain(Path manifestFile) {
         Path sumsFile = dir.resolve(ModelPackage.CHECKSUMS);
         Map<String, String> sums = Map.of();
         if (Files.isRegularFile(sumsFile)) {
@@ -92,7 +97,7 @@ public final class LocalModelLoader implements ModelLoader {
                         + "; regenerate it with `sha256sum * > " + ModelPackage.CHECKSUMS + "`");
             }
             for (var entry : sums.entrySet()) {
-                if (entry.getKey().equals(MODEL_FILE)) {
+                if (entry.getKey().equals(MODEL_FILE) || entry.getKey().equals(ModelPackage.MANIFEST)) {
                     continue; // checked below on the very bytes we load
                 }
                 Path file = dir.resolve(entry.getKey());
@@ -106,55 +111,85 @@ public final class LocalModelLoader implements ModelLoader {
                 }
             }
         }
-        Optional<ModelManifest> manifest = Files.isRegularFile(manifestFile) ? Optional.of(readManifest(manifestFile))
-                : Optional.empty();
-        String version = versionOr(manifest.map(ModelManifest::version).orElse(null));
-        byte[] onnx = readAndCheck(model, sums);
-        return new LoadedModel(version, onnx, manifest, dir.toString());
+        byte[] manifest = null;
+        String version = null;
+        if (Files.isRegularFile(manifestFile) || sums.containsKey(ModelPackage.MANIFEST)) {
+            manifest = readAndCheck(ModelPackage.MANIFEST, sums);
+            ManifestHead head = ManifestHead.of(manifest, this::corrupt);
+            if (head.formatVersion() != ModelManifest.FORMAT_VERSION) {
+                throw corrupt(ModelPackage.MANIFEST + " has format version " + head.formatVersion()
+                        + ", but this build reads only " + ModelManifest.FORMAT_VERSION
+                        + "; use the mnist-pipeline release that wrote it, or a newer one");
+            }
+            version = head.version();
+        }
+        byte[] onnx = readAndCheck(MODEL_FILE, sums);
+        return new LoadedModel(versionOr(version), onnx, manifest, dir.toString());
     }
 
-    /** Reads the model once and checks those bytes, so a file swapped after verification is caught. */
-    private byte[] readAndCheck(Path model, Map<String, String> sums) {
-        byte[] onnx;
-        try {
-            onnx = Files.readAllBytes(model);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + model, e);
+    /** Reads a file of the directory once and checks those bytes, so a file swapped after verification is caught. */
+    private byte[] readAndCheck(String name, Map<String, String> sums) {
+        Path file = dir.resolve(name);
+        if (!Files.isRegularFile(file)) {
+            throw corrupt(name + (sums.containsKey(name) ? " is listed in " + ModelPackage.CHECKSUMS + " but" : " is")
+                    + " missing");
         }
-        String expected = sums.get(MODEL_FILE);
+        byte[] bytes = read(file);
+        String expected = sums.get(name);
         if (expected != null) {
-            String actual = Sha256.of(onnx);
+            String actual = Sha256.of(bytes);
             if (!actual.equals(expected)) {
-                throw corrupt(MODEL_FILE + " checksum mismatch (expected " + expected + ", got " + actual + ")");
+                throw corrupt(name + " checksum mismatch (expected " + expected + ", got " + actual + ")");
             }
         }
-        return onnx;
+        return bytes;
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 
     private String versionOr(String version) {
         return version == null || version.isBlank() ? fallbackVersion : version;
     }
 
-    private boolean weightsMissing(Path manifest) {
+    private boolean weightsMissing(byte[] manifest) {
         try {
-            JsonNode weights = Json.mapper().readTree(manifest.toFile()).path("weightsFile");
-            return !weights.isTextual() || !Files.isRegularFile(dir.resolve(weights.asText()).normalize());
-        } catch (IOException | RuntimeException e) {
-            return false; // unreadable: let the package checks explain what is wrong
+            String weights = ManifestHead.of(manifest, this::corrupt).weightsFile();
+            return weights == null || !Files.isRegularFile(dir.resolve(weights).normalize());
+        } catch (ModelPackageException e) {
+            return true; // unreadable: the plain-directory checks name the problem (bad JSON, checksum)
         }
     }
 
-    private ModelManifest readManifest(Path file) {
-        try {
-            JsonNode tree = Json.mapper().readTree(file.toFile());
-            int format = tree.path("formatVersion").asInt(-1);
-            if (format != ModelManifest.FORMAT_VERSION) {
-                throw corrupt(ModelPackage.MANIFEST + " has format version " + format + ", but this build reads only "
-                        + ModelManifest.FORMAT_VERSION);
+    /** The top-level manifest fields loading needs, read by streaming: no data binding at cold start. */
+    private record ManifestHead(int formatVersion, String version, String weightsFile) {
+        static ManifestHead of(byte[] json, java.util.function.Function<String, ModelPackageException> corrupt) {
+            int format = -1;
+            String version = null;
+            String weights = null;
+            try (JsonParser p = JsonStreams.FACTORY.createParser(json)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    throw corrupt.apply(ModelPackage.MANIFEST + " is not a JSON object");
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken value = p.nextToken();
+                    switch (field) {
+                        case "formatVersion" -> format = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
+                        case "version" -> version = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                        case "weightsFile" -> weights = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                        default -> p.skipChildren();
+                    }
+                }
+            } catch (IOException e) {
+                throw corrupt.apply(ModelPackage.MANIFEST + " is not valid JSON (" + e.getMessage() + ")");
             }
-            return Json.mapper().treeToValue(tree, ModelManifest.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw corrupt(ModelPackage.MANIFEST + " is not a valid manifest (" + e.getMessage() + ")");
+            return new ManifestHead(format, version, weights);
         }
     }
 

@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import org.mnistpipeline.io.Json;
 
 /**
  * Response bodies in the SageMaker convention, one entry per input image in input order:
@@ -25,7 +24,7 @@ public final class PredictionEncoder {
     /** Encodes predictions answered by {@code modelVersion} as compact UTF-8 JSON. */
     public static byte[] encode(List<Prediction> predictions, String modelVersion) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + predictions.size() * 160);
-        try (JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
+        try (JsonGenerator g = JsonStreams.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeArrayFieldStart("predictions");
             for (Prediction p : predictions) {

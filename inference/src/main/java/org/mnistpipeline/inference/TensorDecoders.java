@@ -17,7 +17,6 @@ import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mnistpipeline.inference.InferenceException.Kind;
-import org.mnistpipeline.io.Json;
 
 /**
  * Decodes request bodies that already hold pixel values ("raw tensors", as SageMaker endpoints
@@ -94,7 +93,7 @@ public final class TensorDecoders {
 
     /** {@code {"instances": [...]}}, a bare image or a bare list of images. */
     public List<float[]> json(byte[] body) {
-        try (JsonParser p = Json.mapper().getFactory().createParser(body)) {
+        try (JsonParser p = JsonStreams.FACTORY.createParser(body)) {
             JsonToken first = p.nextToken();
             List<float[]> images;
             if (first == JsonToken.START_OBJECT) {

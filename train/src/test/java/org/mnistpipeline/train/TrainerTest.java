@@ -88,7 +88,7 @@ class TrainerTest {
             }
         }
         System.out.println("resume vs straight: max weight difference " + maxDiff);
-        assertThat(maxDiff).isLessThan(1e-3);
+        assertThat(maxDiff).as("bit-for-bit in practice (0.0 measured)").isLessThan(1e-6);
         assertThat(readLines(interrupted.resolve("metrics.jsonl"))).hasSize(3);
     }
 

@@ -1,0 +1,159 @@
+package org.mnistpipeline.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.mnistpipeline.data.DataException;
+import org.mnistpipeline.data.Dataset;
+import org.mnistpipeline.data.IdxDirectory;
+import org.mnistpipeline.eval.Evaluation;
+import org.mnistpipeline.export.OnnxExporter;
+import org.mnistpipeline.io.AtomicFiles;
+import org.mnistpipeline.io.Json;
+import org.mnistpipeline.model.Hyperparameters;
+import org.mnistpipeline.model.ModelManifest;
+import org.mnistpipeline.registry.ModelPackage;
+import org.mnistpipeline.train.ConsoleProgress;
+import org.mnistpipeline.train.Engines;
+import org.mnistpipeline.train.ModelPackager;
+import org.mnistpipeline.train.Trainer;
+import org.mnistpipeline.train.TrainingResult;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * The {@code train} entry of the container, following SageMaker's training contract:
+ * hyperparameters from {@code /opt/ml/input/config/hyperparameters.json} (all values are strings;
+ * keys are this CLI's training flags without the dashes, e.g. {@code "epochs": "12"}), data from
+ * the {@code train} channel (and optionally {@code test}) under {@code /opt/ml/input/data}, the
+ * model package written to {@code /opt/ml/model}, checkpoints in {@code /opt/ml/checkpoints} (resumed
+ * automatically, as managed spot training needs), and on failure the reason in
+ * {@code /opt/ml/output/failure} with a non-zero exit.
+ */
+@Command(name = "sagemaker-train", mixinStandardHelpOptions = true,
+        description = "Train as a SageMaker training job (the container's `train` entry point).")
+final class SageMakerTrainCommand implements Callable<Integer> {
+    @ParentCommand
+    MnistCli root;
+
+    @Option(names = "--opt-ml", defaultValue = "/opt/ml", description = "SageMaker's directory tree (default: ${DEFAULT-VALUE}).")
+    Path optMl;
+
+    /** Parses hyperparameters.json through the same flags as `mnist train`. */
+    @Command(name = "hyperparameters")
+    static final class Flags {
+        @Mixin
+        HyperparameterOptions options;
+    }
+
+    @Override
+    public Integer call() {
+        Context context = root.context;
+        try {
+            run(context);
+            return 0;
+        } catch (RuntimeException e) {
+            String reason = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+            writeFailure(reason, e);
+            context.err.println("mnist: training failed: " + reason);
+            return e instanceof DataException ? ExitCodes.DATA
+                    : e instanceof IllegalArgumentException ? ExitCodes.USAGE : ExitCodes.FAILURE;
+        }
+    }
+
+    private void run(Context context) {
+        Hyperparameters hp = hyperparameters(optMl.resolve("input/config/hyperparameters.json"));
+        Dataset dataset = IdxDirectory.load(dataDirectory());
+        Path modelDir = optMl.resolve("model");
+        Path checkpoints = Files.isDirectory(optMl.resolve("checkpoints")) ? optMl.resolve("checkpoints")
+                : optMl.resolve("output/run");
+        var engine = context.engine();
+        var device = Engines.bestDevice(engine);
+        Trainer trainer = new Trainer(engine, device, new ConsoleProgress(context.out, context.err, false));
+        boolean resume = Files.exists(checkpoints.resolve("checkpoint.json"));
+        TrainingResult result = trainer.train(dataset, hp, checkpoints, resume, null);
+        ModelPackager packager = new ModelPackager(engine, device);
+        Evaluation test = packager.evaluate(result.spec(), result.weights(), dataset.test());
+        context.out.printf(java.util.Locale.ROOT, "test_accuracy=%.4f test_ece=%.4f%n", test.accuracy(),
+                test.expectedCalibrationError());
+        ModelRelease.deleteTree(modelDir.resolve("report"));
+        ModelManifest staged = packager.stage(modelDir, dataset, result, test, null, checkpoints);
+        String version = System.getenv().getOrDefault("TRAINING_JOB_NAME", "sagemaker");
+        ModelManifest manifest = staged.withVersion(version);
+        Json.writeAtomically(modelDir.resolve(ModelPackage.MANIFEST), manifest);
+        OnnxExporter.write(modelDir.resolve(ModelRelease.ONNX_FILE), manifest.architecture(),
+                org.mnistpipeline.model.WeightsFile.read(modelDir.resolve(ModelPackager.WEIGHTS)), version);
+        ModelPackage.seal(modelDir);
+        context.out.println("model package written to " + modelDir);
+    }
+
+    private Path dataDirectory() {
+        Path channels = optMl.resolve("input/data");
+        Path train = Files.isDirectory(channels.resolve("train")) ? channels.resolve("train") : channels.resolve("training");
+        Path test = channels.resolve("test");
+        if (!Files.isDirectory(train)) {
+            throw new DataException("no training data: expected a `train` channel at " + channels.resolve("train"));
+        }
+        if (!Files.isDirectory(test)) {
+            return train;
+        }
+        // Separate channels: present both to the IDX loader as one directory of links.
+        try {
+            Path merged = Files.createTempDirectory("channels");
+            for (Path channel : List.of(train, test)) {
+                try (var files = Files.list(channel)) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        Files.createSymbolicLink(merged.resolve(f.getFileName()), f.toAbsolutePath());
+                    }
+                }
+            }
+            return merged;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot combine the train and test channels", e);
+        }
+    }
+
+    static Hyperparameters hyperparameters(Path file) {
+        List<String> args = new ArrayList<>();
+        if (Files.exists(file)) {
+            Map<?, ?> values = Json.read(file, Map.class);
+            for (var entry : values.entrySet()) {
+                String key = String.valueOf(entry.getKey());
+                if (key.startsWith("sagemaker_")) {
+                    continue; // set by SageMaker itself, not ours to interpret
+                }
+                args.add("--" + key);
+                args.add(String.valueOf(entry.getValue()));
+            }
+        }
+        Flags flags = new Flags();
+        try {
+            new CommandLine(flags).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException("bad hyperparameters.json: " + e.getMessage(), e);
+        }
+        return flags.options.resolve("strong");
+    }
+
+    private void writeFailure(String reason, Throwable e) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        try {
+            // SageMaker shows the first 1 KB of this file as the job's FailureReason.
+            AtomicFiles.writeString(optMl.resolve("output/failure"), reason + "\n\n" + trace);
+        } catch (RuntimeException ignored) {
+            // nothing more to do: the exit code still reports the failure
+        }
+    }
+
+}
