@@ -23,6 +23,7 @@ import org.mnistpipeline.inference.LoadedModel;
 import org.mnistpipeline.inference.OnnxPredictor;
 import org.mnistpipeline.inference.Predictor;
 import org.mnistpipeline.inference.PredictorOptions;
+import org.mnistpipeline.model.ModelManifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,10 +157,21 @@ public final class ModelServer implements AutoCloseable {
                 served = new BatchingPredictor(served, config.batching().maxBatch(),
                         config.batching().maxWaitMicros());
             }
-            return new ServedModel(served, loaded.manifest(), loaded.source(), Instant.now(), warmUpMillis);
+            return new ServedModel(served, manifestOf(loaded), loaded.source(), Instant.now(), warmUpMillis);
         } catch (RuntimeException | Error e) {
             onnx.close();
             throw e;
+        }
+    }
+
+    /** The manifest only describes the model (for /models): one that does not bind must not stop serving. */
+    private static Optional<ModelManifest> manifestOf(LoadedModel loaded) {
+        try {
+            return loaded.manifest();
+        } catch (RuntimeException e) {
+            LOG.warn("model {}: manifest.json is unreadable ({}); /models will show the version only",
+                    loaded.version(), e.getMessage());
+            return Optional.empty();
         }
     }
 
