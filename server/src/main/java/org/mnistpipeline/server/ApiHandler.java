@@ -120,12 +120,16 @@ final class ApiHandler implements HttpHandler {
         } catch (Throwable e) {
             response = mapError(e, method, path);
         }
-        int sent = send(exchange, method, response);
-        long nanos = System.nanoTime() - start;
-        metrics.requestFinished(route.label, response.status(), nanos);
-        if (ACCESS.isInfoEnabled()) {
-            ACCESS.info(String.format(Locale.ROOT, "%s %s %d %.2f ms %d bytes in %d bytes out", method, path,
-                    response.status(), nanos / 1e6, body.count, sent));
+        int sent = 0;
+        try {
+            sent = send(exchange, method, response);
+        } finally {
+            long nanos = System.nanoTime() - start;
+            metrics.requestFinished(route.label, response.status(), nanos);
+            if (ACCESS.isInfoEnabled()) {
+                ACCESS.info(String.format(Locale.ROOT, "%s %s %d %.2f ms %d bytes in %d bytes out", method, path,
+                        response.status(), nanos / 1e6, body.count, sent));
+            }
         }
     }
 
