@@ -1,0 +1,155 @@
+package org.mnistpipeline.server;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a {@link ModelServer} needs, given once at start (Javalin style). Build it from
+ * {@link #defaults(ModelSource)} and adjust with the {@code with*} methods; bad values are rejected
+ * here, so a mistake fails at start-up instead of on the first request.
+ *
+ * @param host           interface to bind; loopback unless told otherwise, so a laptop run is not
+ *                       reachable from the network by accident (containers pass {@code 0.0.0.0})
+ * @param port           TCP port; 0 picks a free one (tests)
+ * @param modelSource    where the model comes from, polled for new versions
+ * @param maxBodyBytes   largest request body accepted; larger ones get 413 before being buffered
+ * @param maxPixels      largest decoded image (width × height) accepted; guards against
+ *                       decompression bombs, a small PNG that decodes to gigabytes
+ * @param batching       dynamic micro-batching of concurrent requests
+ * @param shutdownGrace  how long {@link ModelServer#close()} waits for in-flight requests
+ * @param reloadInterval how often the model source is polled for a new model; zero turns hot
+ *                       reload off
+ */
+public record ServerConfig(
+        String host,
+        int port,
+        ModelSource modelSource,
+        long maxBodyBytes,
+        long maxPixels,
+        Batching batching,
+        Duration shutdownGrace,
+        Duration reloadInterval) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    /** SageMaker tells the container which port to bind through this variable. */
+    public static final String PORT_ENV = "SAGEMAKER_BIND_TO_PORT";
+    /** SageMaker's own payload limit for real-time endpoints. */
+    public static final long DEFAULT_MAX_BODY_BYTES = 6L * 1024 * 1024;
+    public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(2);
+
+    /**
+     * Micro-batching settings.
+     *
+     * @param enabled       off: every request runs its own forward pass
+     * @param maxBatch      most images in one forward pass
+     * @param maxWaitMicros how long the first queued image may wait for company
+     */
+    public record Batching(boolean enabled, int maxBatch, long maxWaitMicros) {
+        public static final int DEFAULT_MAX_BATCH = 32;
+        public static final long DEFAULT_MAX_WAIT_MICROS = 500;
+
+        public Batching {
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+            }
+            if (maxWaitMicros < 0) {
+                throw new IllegalArgumentException("maxWaitMicros must not be negative, got " + maxWaitMicros);
+            }
+        }
+
+        public static Batching defaults() {
+            return new Batching(true, DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT_MICROS);
+        }
+
+        public static Batching off() {
+            return new Batching(false, DEFAULT_MAX_BATCH, DEFAULT_MAX_WAIT_MICROS);
+        }
+    }
+
+    public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(modelSource, "modelSource");
+        Objects.requireNonNull(batching, "batching");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(reloadInterval, "reloadInterval");
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("host must not be blank; use 127.0.0.1, or 0.0.0.0 for every interface");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be in 0..65535, got " + port);
+        }
+        if (maxBodyBytes < 1) {
+            throw new IllegalArgumentException("maxBodyBytes must be positive, got " + maxBodyBytes);
+        }
+        if (maxPixels < 784) {
+            throw new IllegalArgumentException("maxPixels must allow at least a 28x28 image, got " + maxPixels);
+        }
+        if (shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdownGrace must not be negative, got " + shutdownGrace);
+        }
+        if (reloadInterval.isNegative()) {
+            throw new IllegalArgumentException("reloadInterval must not be negative (zero turns reload off), got "
+                    + reloadInterval);
+        }
+    }
+
+    /** Defaults for everything but the model: loopback, the SageMaker port or 8080, batching on. */
+    public static ServerConfig defaults(ModelSource source) {
+        return new ServerConfig(DEFAULT_HOST, defaultPort(System.getenv()), source, DEFAULT_MAX_BODY_BYTES,
+                DEFAULT_MAX_PIXELS, Batching.defaults(), DEFAULT_SHUTDOWN_GRACE, DEFAULT_RELOAD_INTERVAL);
+    }
+
+    /** {@value #PORT_ENV} when set, else {@value #DEFAULT_PORT}. */
+    static int defaultPort(Map<String, String> env) {
+        String value = env.get(PORT_ENV);
+        if (value == null || value.isBlank()) {
+            return DEFAULT_PORT;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(PORT_ENV + " must be a port number, got '" + value + "'");
+        }
+    }
+
+    public ServerConfig withHost(String newHost) {
+        return new ServerConfig(newHost, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
+                reloadInterval);
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(host, newPort, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
+                reloadInterval);
+    }
+
+    public ServerConfig withModelSource(ModelSource source) {
+        return new ServerConfig(host, port, source, maxBodyBytes, maxPixels, batching, shutdownGrace, reloadInterval);
+    }
+
+    public ServerConfig withMaxBodyBytes(long bytes) {
+        return new ServerConfig(host, port, modelSource, bytes, maxPixels, batching, shutdownGrace, reloadInterval);
+    }
+
+    public ServerConfig withMaxPixels(long pixels) {
+        return new ServerConfig(host, port, modelSource, maxBodyBytes, pixels, batching, shutdownGrace,
+                reloadInterval);
+    }
+
+    public ServerConfig withBatching(Batching newBatching) {
+        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, newBatching, shutdownGrace,
+                reloadInterval);
+    }
+
+    public ServerConfig withShutdownGrace(Duration grace) {
+        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, grace, reloadInterval);
+    }
+
+    public ServerConfig withReloadInterval(Duration interval) {
+        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
+                interval);
+    }
+}

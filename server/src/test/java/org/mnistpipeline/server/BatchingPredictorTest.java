@@ -1,0 +1,192 @@
+package org.mnistpipeline.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mnistpipeline.inference.InferenceException;
+import org.mnistpipeline.inference.Prediction;
+import org.mnistpipeline.inference.Predictor;
+
+class BatchingPredictorTest {
+    @TempDir
+    Path tmp;
+
+    /** Answers each image with label = its first pixel; records the size of every call. */
+    static final class EchoPredictor implements Predictor {
+        final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+        volatile CountDownLatch gate = new CountDownLatch(0);
+        volatile boolean closed;
+
+        @Override
+        public Prediction predict(float[] image) {
+            return predictBatch(List.of(image)).get(0);
+        }
+
+        @Override
+        public List<Prediction> predictBatch(List<float[]> images) {
+            batchSizes.add(images.size());
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            List<Prediction> out = new ArrayList<>();
+            for (float[] image : images) {
+                if (image[0] < 0) {
+                    throw new InferenceException(InferenceException.Kind.BAD_INPUT, "negative pixel");
+                }
+                out.add(new Prediction((int) image[0], 1f, new float[] {1f}, "echo", 0));
+            }
+            return out;
+        }
+
+        @Override
+        public String modelVersion() {
+            return "echo";
+        }
+
+        @Override
+        public int inputSize() {
+            return 1;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void concurrentCallersShareForwardPassesAndEachGetsItsOwnAnswer() throws Exception {
+        EchoPredictor model = new EchoPredictor();
+        model.gate = new CountDownLatch(1); // the first pass blocks, so the others queue up behind it
+        try (BatchingPredictor batching = new BatchingPredictor(model, 8, 50_000);
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 33; i++) {
+                float id = i;
+                answers.add(callers.submit(() -> batching.predict(new float[] {id}).label()));
+            }
+            ModelLifecycleTest.waitFor(() -> !model.batchSizes.isEmpty());
+            Thread.sleep(100);
+            model.gate.countDown();
+
+            for (int i = 0; i < 33; i++) {
+                assertThat(answers.get(i).get(10, TimeUnit.SECONDS)).isEqualTo(i);
+            }
+            assertThat(model.batchSizes).allMatch(size -> size <= 8);
+            assertThat(model.batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(33);
+            assertThat(model.batchSizes).as("passes for 33 images").hasSizeLessThan(10);
+        }
+    }
+
+    @Test
+    void aBadRequestFailsAloneNotItsBatchNeighbours() throws Exception {
+        EchoPredictor model = new EchoPredictor();
+        model.gate = new CountDownLatch(1);
+        try (BatchingPredictor batching = new BatchingPredictor(model, 16, 50_000);
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Integer> blocker = callers.submit(() -> batching.predict(new float[] {0}).label());
+            ModelLifecycleTest.waitFor(() -> !model.batchSizes.isEmpty());
+            Future<Integer> good = callers.submit(() -> batching.predict(new float[] {5}).label());
+            Future<Integer> bad = callers.submit(() -> batching.predict(new float[] {-1}).label());
+            Future<Integer> alsoGood = callers.submit(() -> batching.predict(new float[] {6}).label());
+            Thread.sleep(100);
+            model.gate.countDown();
+
+            assertThat(blocker.get(10, TimeUnit.SECONDS)).isZero();
+            assertThat(good.get(10, TimeUnit.SECONDS)).isEqualTo(5);
+            assertThat(alsoGood.get(10, TimeUnit.SECONDS)).isEqualTo(6);
+            assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(InferenceException.class)
+                    .hasMessageContaining("negative pixel");
+        }
+    }
+
+    @Test
+    void aRequestThatFillsABatchOnItsOwnSkipsTheQueue() {
+        EchoPredictor model = new EchoPredictor();
+        try (BatchingPredictor batching = new BatchingPredictor(model, 4, 1_000_000)) {
+            long start = System.nanoTime();
+            List<Prediction> answers = batching.predictBatch(List.of(new float[] {1}, new float[] {2},
+                    new float[] {3}, new float[] {4}, new float[] {5}));
+
+            assertThat(answers).extracting(Prediction::label).containsExactly(1, 2, 3, 4, 5);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
+        }
+    }
+
+    @Test
+    void closeClosesTheWrappedPredictorAndRefusesNewCalls() {
+        EchoPredictor model = new EchoPredictor();
+        BatchingPredictor batching = new BatchingPredictor(model, 4, 100);
+        assertThat(batching.predict(new float[] {3}).label()).isEqualTo(3);
+
+        batching.close();
+
+        assertThat(model.closed).isTrue();
+        assertThatThrownBy(() -> batching.predict(new float[] {1})).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
+    void batchingOnAndOffGiveIdenticalAnswersForTheRealModel() throws Exception {
+        Path dir = Fixtures.modelDir(tmp.resolve("model"));
+        ServerConfig on = Fixtures.config(dir).withBatching(new ServerConfig.Batching(true, 32, 5_000));
+        ServerConfig off = Fixtures.config(dir).withBatching(ServerConfig.Batching.off());
+        List<Integer> digits = IntStream.range(0, 200).boxed().toList();
+        try (ModelServer batched = Fixtures.startReady(on); ModelServer single = Fixtures.startReady(off)) {
+            List<JsonNode> fromBatched = concurrently(new Http(batched.uri()), digits);
+            List<JsonNode> fromSingle = concurrently(new Http(single.uri()), digits);
+
+            // Bit for bit: the network treats every image of a batch independently, so batching may
+            // change only when an answer comes, never what it is.
+            assertThat(fromBatched).containsExactlyElementsOf(fromSingle);
+            String metrics = new Http(batched.uri()).get("/metrics").body();
+            assertThat(passesOfOne(metrics)).as("batched server: some passes held several requests")
+                    .isLessThan(count(metrics));
+            assertThat(Http.json(new Http(single.uri()).get("/models")).path("batching").path("enabled").asBoolean())
+                    .isFalse();
+        }
+    }
+
+    private static List<JsonNode> concurrently(Http http, List<Integer> digits) throws Exception {
+        try (ExecutorService clients = Executors.newFixedThreadPool(32)) {
+            List<Future<JsonNode>> answers = new ArrayList<>();
+            for (int i : digits) {
+                answers.add(clients.submit(() -> Http.json(http.post("/invocations", "application/json",
+                        Digits.json(List.of(i)))).path("predictions").get(0)));
+            }
+            List<JsonNode> out = new ArrayList<>();
+            for (Future<JsonNode> answer : answers) {
+                out.add(answer.get());
+            }
+            return out;
+        }
+    }
+
+    private static long passesOfOne(String metrics) {
+        return sample(metrics, "mnist_batch_size_bucket{le=\"1\"}");
+    }
+
+    private static long count(String metrics) {
+        return sample(metrics, "mnist_batch_size_count");
+    }
+
+    private static long sample(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(
+                l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElseThrow();
+    }
+}
