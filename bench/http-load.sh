@@ -6,7 +6,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
-JAVA_HOME="$("$ROOT/scripts/find-jdk")"
+export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 MODEL=${1:-$ROOT/server/src/test/resources/fixtures/small-v1}
 SECONDS_PER_RUN=${2:-10}
 "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl server,bench -am

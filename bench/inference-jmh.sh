@@ -4,7 +4,7 @@
 #        -> bench/results/inference-jmh-<date>.json
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-JAVA_HOME="$("$ROOT/scripts/find-jdk")"
+export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 MODEL=${1:-$("$ROOT/mnist" models show production --json | python3 -c 'import json,sys,os; print(os.path.join(os.environ.get("MNIST_HOME", os.path.expanduser("~/.mnist-pipeline")), "registry/models", json.load(sys.stdin)["version"]))')}
 "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl bench -am
 OUT="$ROOT/bench/results"; mkdir -p "$OUT"

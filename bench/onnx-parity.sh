@@ -4,7 +4,7 @@
 # Usage: bench/onnx-parity.sh [VERSION]  -> bench/results/onnx-parity-<date>.json
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-JAVA_HOME="$("$ROOT/scripts/find-jdk")"
+export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl bench -am
 OUT="$ROOT/bench/results"; mkdir -p "$OUT"
 TORCH_CPP_LOG_LEVEL=ERROR "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true \

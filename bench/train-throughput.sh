@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Training throughput, Java (this project) vs PyTorch from Python, side by side in one run, for
-# the reference CNN of the PyTorch MNIST example at batch 64 (and the small CNN at batch 128).
+# the reference CNN of the PyTorch MNIST example at batch 64, in alternating rounds.
 # Needs Debian's python3-torch and libopenblas0-pthread (see ../shared/bench/README.md).
 # Usage: bench/train-throughput.sh [IMAGES]   -> bench/results/train-throughput-<date>.json
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 IMAGES=${1:-12800}
-JAVA_HOME="$("$ROOT/scripts/find-jdk")"
+export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 DATA="$("$ROOT/mnist" data fetch 2>/dev/null)"
 "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl bench -am
 BASELINE="$ROOT/../shared/bench/pytorch_mnist_baseline.py"
@@ -28,28 +28,29 @@ py_run() { # model batches out [openblas]
       --out "$3" | grep -i 'images/s\|img/s' || true
   fi
 }
-java_run reference 64 "$IMAGES" "$TMP/java-ref.json"
-py_run ref $((IMAGES / 64)) "$TMP/py-ref-openblas.json" openblas
-py_run ref $((IMAGES / 64)) "$TMP/py-ref.json"
-java_run small 128 $((IMAGES * 4)) "$TMP/java-small.json"
-py_run small $((IMAGES * 4 / 128)) "$TMP/py-small.json"
-python3 - "$TMP" "$OUT/train-throughput-$STAMP.json" "$STAMP" <<'PY'
-import json, sys, os, platform
-tmp, out, stamp = sys.argv[1:4]
+REPEATS=${REPEATS:-3}
+# Alternate the contestants so drift on a shared machine hits both alike; report every round.
+for r in $(seq 1 "$REPEATS"); do
+  java_run reference 64 "$IMAGES" "$TMP/java-ref-$r.json"
+  py_run ref $((IMAGES / 64)) "$TMP/py-ref-openblas-$r.json" openblas
+  py_run ref $((IMAGES / 64)) "$TMP/py-ref-$r.json"
+done
+python3 - "$TMP" "$OUT/train-throughput-$STAMP.json" "$STAMP" "$REPEATS" <<'PY'
+import json, sys, os, platform, statistics
+tmp, out, stamp, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 load = lambda n: json.load(open(os.path.join(tmp, n)))
-def py_ips(d):
-    e = d.get("epochs") or d.get("train") or []
-    if isinstance(e, list) and e: return e[0].get("train_images_per_s")
-    return d.get("train_images_per_s")
-r = {"date": stamp, "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-     "ref_batch64": {"java": load("java-ref.json")["train_images_per_s"],
-                     "pytorch_openblas": py_ips(load("py-ref-openblas.json")),
-                     "pytorch_reference_blas": py_ips(load("py-ref.json"))},
-     "small_batch128": {"java": load("java-small.json")["train_images_per_s"],
-                        "pytorch": py_ips(load("py-small.json"))}}
-for k in ("ref_batch64", "small_batch128"):
-    v = r[k]; best = max(x for n, x in v.items() if n != "java" and x)
-    v["java_over_best_pytorch"] = v["java"] / best
-json.dump(r, open(out, "w"), indent=2)
-print(json.dumps(r, indent=2))
+py = lambda d: d["epochs"][0]["train_images_per_s"]
+rounds = []
+for r in range(1, repeats + 1):
+    j = load(f"java-ref-{r}.json")["train_images_per_s"]
+    po = py(load(f"py-ref-openblas-{r}.json"))
+    pr = py(load(f"py-ref-{r}.json"))
+    rounds.append({"java": j, "pytorch_openblas": po, "pytorch_reference_blas": pr, "java_over_best_pytorch": j / max(po, pr)})
+res = {"date": stamp, "what": "training images/s, reference CNN of the PyTorch MNIST example, batch 64, 2 threads",
+       "machine": platform.machine(), "cpus": os.cpu_count(), "rounds": rounds,
+       "median_java": statistics.median(r["java"] for r in rounds),
+       "median_best_pytorch": statistics.median(max(r["pytorch_openblas"], r["pytorch_reference_blas"]) for r in rounds),
+       "median_ratio": statistics.median(r["java_over_best_pytorch"] for r in rounds)}
+json.dump(res, open(out, "w"), indent=2)
+print(json.dumps(res, indent=2))
 PY
