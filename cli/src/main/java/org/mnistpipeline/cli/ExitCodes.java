@@ -25,6 +25,9 @@ public final class ExitCodes {
         if (e instanceof DataException) {
             return DATA;
         }
+        if (e instanceof org.mnistpipeline.eval.GateException) {
+            return GATE;
+        }
         String type = e.getClass().getSimpleName();
         if (type.contains("NotFound")) {
             return NOT_FOUND;

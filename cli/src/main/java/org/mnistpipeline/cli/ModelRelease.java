@@ -10,7 +10,11 @@ import java.util.Map;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.eval.Evaluation;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.eval.GateException;
 import org.mnistpipeline.export.OnnxExporter;
+import org.mnistpipeline.export.Quantization;
+import org.mnistpipeline.inference.OnnxPredictor;
+import org.mnistpipeline.inference.PredictorOptions;
 import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.model.WeightsFile;
 import org.mnistpipeline.registry.ModelPackage;
@@ -25,11 +29,13 @@ import org.mnistpipeline.train.TrainingResult;
  */
 final class ModelRelease {
     static final String ONNX_FILE = "model.onnx";
+    static final String INT8_FILE = "model-int8.onnx";
     private final ModelManifest manifest;
     private final Evaluation test;
     private final Path reportDir;
     private final TrainingResult result;
     private String promotedTo;
+    private QuantizationCheck quantization;
 
     private ModelRelease(ModelManifest manifest, Evaluation test, Path reportDir, TrainingResult result) {
         this.manifest = manifest;
@@ -38,7 +44,28 @@ final class ModelRelease {
         this.result = result;
     }
 
+    /** Optional int8 variant: accepted only if it loses at most {@code tolerance} of test accuracy. */
+    record Quantize(boolean enabled, double tolerancePoints) {
+        static final Quantize OFF = new Quantize(false, 0.1);
+    }
+
+    /** What int8 quantization did, measured in ONNX Runtime on the test set. */
+    record QuantizationCheck(double floatAccuracy, double int8Accuracy, long floatBytes, long int8Bytes) {
+        double dropPoints() {
+            return (floatAccuracy - int8Accuracy) * 100;
+        }
+
+        double sizeRatio() {
+            return (double) floatBytes / int8Bytes;
+        }
+    }
+
     static ModelRelease create(Context context, Dataset dataset, TrainingResult result, Path runDir, String parent) {
+        return create(context, dataset, result, runDir, parent, Quantize.OFF);
+    }
+
+    static ModelRelease create(Context context, Dataset dataset, TrainingResult result, Path runDir, String parent,
+            Quantize quantize) {
         var engine = context.engine();
         ModelPackager packager = new ModelPackager(engine, Engines.bestDevice(engine));
         context.err.println("evaluating on the test set (" + dataset.test().size() + " images)...");
@@ -46,12 +73,63 @@ final class ModelRelease {
         Path staging = runDir.resolve("package");
         deleteTree(staging);
         packager.stage(staging, dataset, result, test, parent, runDir);
+        QuantizationCheck check = null;
+        if (quantize.enabled()) {
+            check = checkInt8(result, dataset);
+            context.err.printf(Locale.ROOT, "int8: %.2fx smaller, test accuracy %.2f%% -> %.2f%% (%+.2f points)%n",
+                    check.sizeRatio(), check.floatAccuracy() * 100, check.int8Accuracy() * 100, -check.dropPoints());
+            if (check.dropPoints() > quantize.tolerancePoints()) {
+                throw new GateException(String.format(Locale.ROOT,
+                        "int8 quantization loses %.2f points of test accuracy (tolerance %.2f); model not registered",
+                        check.dropPoints(), quantize.tolerancePoints()));
+            }
+        }
         ModelRegistry registry = context.registry();
         ModelManifest registered = registry.register(staging);
         // Exported once the version is known, so the ONNX metadata names it.
-        attachOnnx(registry, registered.version());
+        Map<String, byte[]> onnx = new LinkedHashMap<>();
+        onnx.put(ONNX_FILE, OnnxExporter.export(result.spec(), byName(result), registered.version()));
+        if (check != null) {
+            onnx.put(INT8_FILE, OnnxExporter.export(result.spec(), byName(result), registered.version(),
+                    Quantization.INT8));
+        }
+        registry.addFiles(registered.version(), onnx);
         Path reportDir = registry.get(registered.version()).dir().resolve("report");
-        return new ModelRelease(registered, test, reportDir, result);
+        ModelRelease release = new ModelRelease(registered, test, reportDir, result);
+        release.quantization = check;
+        return release;
+    }
+
+    private static Map<String, WeightsFile.Tensor> byName(TrainingResult result) {
+        Map<String, WeightsFile.Tensor> map = new LinkedHashMap<>();
+        result.weights().forEach(t -> map.put(t.name(), t));
+        return map;
+    }
+
+    /** Scores the float and the int8 ONNX models with ONNX Runtime on the whole test set. */
+    static QuantizationCheck checkInt8(TrainingResult result, Dataset dataset) {
+        byte[] fp32 = OnnxExporter.export(result.spec(), byName(result), "candidate");
+        byte[] int8 = OnnxExporter.export(result.spec(), byName(result), "candidate", Quantization.INT8);
+        return new QuantizationCheck(onnxAccuracy(fp32, dataset), onnxAccuracy(int8, dataset), fp32.length,
+                int8.length);
+    }
+
+    private static double onnxAccuracy(byte[] model, Dataset dataset) {
+        var test = dataset.test();
+        java.util.List<float[]> images = new java.util.ArrayList<>(test.size());
+        for (int i = 0; i < test.size(); i++) {
+            float[] x = new float[test.pixelsPerImage()];
+            test.imageAsFloats(i, x, 0);
+            images.add(x);
+        }
+        try (OnnxPredictor predictor = OnnxPredictor.fromBytes(model, "candidate", new PredictorOptions(2, 256))) {
+            var predictions = predictor.predictBatch(images);
+            int correct = 0;
+            for (int i = 0; i < predictions.size(); i++) {
+                correct += predictions.get(i).label() == test.label(i) ? 1 : 0;
+            }
+            return (double) correct / test.size();
+        }
     }
 
     /** Adds {@code model.onnx}, built from the package's spec and weights, to a registered version. */
@@ -86,6 +164,11 @@ final class ModelRelease {
         s.put("training_seconds", result.trainingSeconds());
         s.put("report", reportDir.resolve("report.html").toString());
         s.put("alias", promotedTo);
+        if (quantization != null) {
+            s.put("int8_size_ratio", quantization.sizeRatio());
+            s.put("int8_test_accuracy", quantization.int8Accuracy());
+            s.put("int8_accuracy_change_points", -quantization.dropPoints());
+        }
         return s;
     }
 
@@ -98,6 +181,10 @@ final class ModelRelease {
                 manifest.version(), manifest.architecture().name(), test.accuracy() * 100,
                 test.expectedCalibrationError(), result.history().size(), result.trainingSeconds(),
                 promotedTo == null ? "" : ", promoted to " + promotedTo);
+        if (quantization != null) {
+            context.out.printf(Locale.ROOT, "int8 variant: %.2fx smaller, test accuracy %+.2f points (%s)%n",
+                    quantization.sizeRatio(), -quantization.dropPoints(), INT8_FILE);
+        }
         context.out.println("report: " + reportDir.resolve("report.html"));
     }
 

@@ -41,10 +41,22 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the summary as JSON.")
     boolean json;
 
+    @Option(names = "--quantize", paramLabel = "int8",
+            description = "Also export int8 weights (model-int8.onnx); refused if test accuracy drops more than"
+                    + " --quantize-tolerance points.")
+    String quantize;
+
+    @Option(names = "--quantize-tolerance", defaultValue = "0.1", paramLabel = "POINTS",
+            description = "Largest accepted test-accuracy loss for int8, in percentage points (default: ${DEFAULT-VALUE}).")
+    double quantizeTolerance;
+
     @Override
     public Integer call() {
         Context context = root.context;
         Hyperparameters hp = hyperparameters.resolve("strong");
+        if (quantize != null && !quantize.equalsIgnoreCase("int8")) {
+            throw new IllegalArgumentException("--quantize supports int8 only, not '" + quantize + "'");
+        }
         if (resume && runDir == null) {
             throw new IllegalArgumentException("--resume needs --run-dir naming the run to continue");
         }
@@ -54,7 +66,8 @@ final class TrainCommand implements Callable<Integer> {
         Trainer trainer = new Trainer(engine, Engines.bestDevice(engine),
                 new ConsoleProgress(context.out, context.err, ConsoleProgress.stdoutIsTerminal()));
         TrainingResult result = trainer.train(dataset, hp, dir, resume, null);
-        ModelRelease release = ModelRelease.create(context, dataset, result, dir, null);
+        ModelRelease release = ModelRelease.create(context, dataset, result, dir, null,
+                new ModelRelease.Quantize(quantize != null, quantizeTolerance));
         if (promote) {
             release.promote(context);
         }

@@ -159,4 +159,22 @@ class CliWorkflowTest {
         assertThat(home.resolve("registry/models/v1/model.onnx")).isRegularFile();
         assertThat(run("models", "show", "v1").exitCode()).as("package still verifies").isZero();
     }
+
+    @Test
+    void int8QuantizationReportsSizeAndAccuracyAndIsGated() throws Exception {
+        var accepted = run(with(QUICK, "train", "--quantize", "int8", "--json"));
+        assertThat(accepted.exitCode()).isZero();
+        JsonNode summary = Json.mapper().readTree(accepted.out().substring(accepted.out().indexOf('{')));
+        assertThat(summary.get("int8_size_ratio").asDouble()).isGreaterThan(3);
+        assertThat(summary.get("int8_accuracy_change_points").asDouble()).isBetween(-0.1, 0.5);
+        assertThat(home.resolve("registry/models/v1/model-int8.onnx")).isRegularFile();
+
+        // A tolerance no model can meet: the gate refuses and nothing new is registered.
+        var refused = run(with(QUICK, "train", "--quantize", "int8", "--quantize-tolerance", "-1"));
+        assertThat(refused.exitCode()).isEqualTo(ExitCodes.GATE);
+        assertThat(refused.err()).contains("int8 quantization loses").contains("not registered");
+        assertThat(home.resolve("registry/models/v2")).doesNotExist();
+
+        assertThat(run("train", "--quantize", "int4").exitCode()).isEqualTo(ExitCodes.USAGE);
+    }
 }

@@ -44,7 +44,7 @@ public final class ServerMain {
     }
 
     /** Starts the server and blocks until it has stopped; returns the exit code. */
-    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
         ServerConfig config;
         try {
             Optional<ServerConfig> parsed = parse(args, env, Locations.fromEnvironment());
