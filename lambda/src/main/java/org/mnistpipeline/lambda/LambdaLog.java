@@ -1,6 +1,7 @@
 package org.mnistpipeline.lambda;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
@@ -21,11 +22,14 @@ final class LambdaLog {
             int cacheHits, double latencyMs, boolean coldStart) {}
 
     private final PrintStream out;
+    private final ObjectWriter writer;
     private final ObjectMapper mapper;
     private final Clock clock;
 
-    LambdaLog(PrintStream out, ObjectMapper mapper, Clock clock) {
+    /** {@code writer} must write compact JSON: CloudWatch takes each line as one event. */
+    LambdaLog(PrintStream out, ObjectWriter writer, ObjectMapper mapper, Clock clock) {
         this.out = out;
+        this.writer = writer;
         this.mapper = mapper;
         this.clock = clock;
     }
@@ -89,7 +93,7 @@ final class LambdaLog {
     private void write(ObjectNode line) {
         String text;
         try {
-            text = mapper.writeValueAsString(line);
+            text = writer.writeValueAsString(line);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot write a log line", e); // a tree of plain values always writes
         }

@@ -5,6 +5,8 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -78,6 +80,8 @@ public final class PredictionHandler implements RequestStreamHandler {
     private final BatchScorer batchScorer;
     private final LambdaLog log;
     private final ObjectMapper mapper;
+    /** Compact whatever the shared mapper's default: a log line or response is one line. */
+    private final ObjectWriter writer;
     /** Held here: CRaC keeps registered resources only weakly. */
     private final SnapStartPriming priming;
     private volatile boolean coldStart = true;
@@ -104,7 +108,8 @@ public final class PredictionHandler implements RequestStreamHandler {
         this.decoder = new InputDecoder(config.maxPixels());
         this.batchScorer = batchScorer;
         this.mapper = Json.mapper();
-        this.log = new LambdaLog(stdout, mapper, clock);
+        this.writer = mapper.writer().without(SerializationFeature.INDENT_OUTPUT);
+        this.log = new LambdaLog(stdout, writer, mapper, clock);
         this.priming = new SnapStartPriming(this);
         Core.getGlobalContext().register(priming);
         try {
@@ -455,9 +460,19 @@ public final class PredictionHandler implements RequestStreamHandler {
         return log;
     }
 
+    /** The status a response gives: {@code statusCode} for HTTP events, {@code status} otherwise. */
+    int statusOf(byte[] response) {
+        try {
+            JsonNode node = mapper.readTree(response);
+            return node.has("statusCode") ? node.get("statusCode").asInt() : node.path("status").asInt(200);
+        } catch (IOException e) {
+            throw new IllegalStateException("the handler wrote a response that is not JSON", e);
+        }
+    }
+
     private byte[] write(JsonNode node) {
         try {
-            return mapper.writeValueAsBytes(node);
+            return writer.writeValueAsBytes(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a response", e);
         }

@@ -65,9 +65,10 @@ final class SnapStartPriming implements Resource {
     }
 
     private void answerOrFail(byte[] event) {
-        String answer = new String(handler.handle(event, "priming"), StandardCharsets.UTF_8);
-        if (!answer.startsWith("{\"statusCode\":200")) {
-            throw new IllegalStateException("warm-up request failed, not taking a snapshot: " + answer);
+        byte[] answer = handler.handle(event, "priming");
+        if (handler.statusOf(answer) != 200) {
+            throw new IllegalStateException("warm-up request failed, not taking a snapshot: "
+                    + new String(answer, StandardCharsets.UTF_8));
         }
     }
 
