@@ -19,7 +19,7 @@ final class LambdaLog {
 
     /** What one invocation did, for its metrics line. */
     record Invocation(String requestId, String event, String route, int status, String modelVersion, int images,
-            int cacheHits, double latencyMs, boolean coldStart) {}
+            int cacheHits, double latencyMs, boolean coldStart, String environmentId) {}
 
     private final PrintStream out;
     private final ObjectWriter writer;
@@ -59,6 +59,7 @@ final class LambdaLog {
         line.put("Route", inv.route());
         line.put("Status", inv.status());
         line.put("ColdStart", inv.coldStart());
+        line.put("EnvironmentId", inv.environmentId());
         write(line);
     }
 

@@ -33,7 +33,7 @@ final class ModelHolder {
                 try {
                     predictor = predictors.apply(loader.load());
                 } catch (RuntimeException e) {
-                    throw new ModelUnavailable(loader, e);
+                    throw new ModelUnavailable(e);
                 }
             }
             return predictor;
@@ -46,16 +46,9 @@ final class ModelHolder {
 
     /** 503: the client may retry; the details (paths, checksums) stay in the log. */
     static final class ModelUnavailable extends HttpException {
-        ModelUnavailable(ModelLoader loader, RuntimeException cause) {
+        ModelUnavailable(RuntimeException cause) {
             super(503, "the model could not be loaded; retry later, and see the function log for why");
             initCause(cause);
-            this.loader = loader.toString();
-        }
-
-        private final String loader;
-
-        String loader() {
-            return loader;
         }
     }
 }

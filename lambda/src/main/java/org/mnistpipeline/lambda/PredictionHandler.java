@@ -153,7 +153,7 @@ public final class PredictionHandler implements RequestStreamHandler {
         if (!quiet) {
             log.metrics(new LambdaLog.Invocation(requestId, outcome.event, outcome.route, outcome.status,
                     model.peek().map(Predictor::modelVersion).orElse(null), outcome.images, outcome.cacheHits,
-                    (System.nanoTime() - start) / 1e6, coldStart));
+                    (System.nanoTime() - start) / 1e6, coldStart, environmentId));
             coldStart = false;
         }
         return outcome.bytes;
@@ -508,7 +508,8 @@ public final class PredictionHandler implements RequestStreamHandler {
             ObjectNode node = mapper.createObjectNode();
             node.put("statusCode", statusCode);
             ObjectNode h = node.putObject("headers");
-            headers.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> h.put(e.getKey(), e.getValue()));
+            headers.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> h.put(e.getKey(), e.getValue()));
             node.put("body", body);
             node.put("isBase64Encoded", isBase64Encoded);
             return node;

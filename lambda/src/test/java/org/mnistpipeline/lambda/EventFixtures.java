@@ -35,7 +35,8 @@ final class EventFixtures {
         Files.createDirectories(out);
         byte[] png = mnistPng(DIGIT);
         String instances = "{\"instances\": [" + floats(new ImagePreprocessor().preprocess(png)) + "]}";
-        write(out, "apigw-v2-png.json", v2("POST", "/", "image/png", jsonString(Base64.getEncoder().encodeToString(png)), true));
+        write(out, "apigw-v2-png.json", v2("POST", "/", "image/png",
+                jsonString(Base64.getEncoder().encodeToString(png)), true));
         write(out, "apigw-v2-json.json", v2("POST", "/invocations", "application/json", jsonString(instances), false));
         write(out, "direct-invocation.json", instances + "\n");
         write(out, "apigw-v2-malformed-json.json", v2("POST", "/", "application/json",
