@@ -17,6 +17,9 @@ import java.util.function.BooleanSupplier;
 import org.mnistpipeline.inference.InferenceException;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictionEncoder;
+import org.mnistpipeline.inference.http.HttpErrors;
+import org.mnistpipeline.inference.http.HttpException;
+import org.mnistpipeline.inference.http.InputDecoder;
 import org.mnistpipeline.io.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -212,32 +215,10 @@ final class ApiHandler implements HttpHandler {
     /** Every response is JSON; a client that cannot take JSON is told so rather than surprised. */
     static void requireJsonAccepted(Headers headers) {
         List<String> values = headers.get("Accept");
-        if (values == null || values.isEmpty() || acceptsJson(String.join(",", values))) {
+        if (values == null || values.isEmpty() || InputDecoder.acceptsJson(String.join(",", values))) {
             return;
         }
-        throw HttpException.notAcceptable("this endpoint answers application/json only, but Accept is '"
-                + String.join(",", values) + "'; send Accept: application/json (or */*)");
-    }
-
-    static boolean acceptsJson(String accept) {
-        if (accept.isBlank()) {
-            return true;
-        }
-        for (String range : accept.split(",")) {
-            String[] parts = range.split(";");
-            String type = parts[0].trim().toLowerCase(Locale.ROOT);
-            boolean refused = false;
-            for (int i = 1; i < parts.length; i++) {
-                String param = parts[i].trim().toLowerCase(Locale.ROOT).replace(" ", "");
-                if (param.matches("q=0(\\.0*)?")) {
-                    refused = true;
-                }
-            }
-            if (!refused && (type.equals(JSON) || type.equals("application/*") || type.equals("*/*"))) {
-                return true;
-            }
-        }
-        return false;
+        throw InputDecoder.notAcceptable(String.join(",", values));
     }
 
     /**

@@ -1,10 +1,11 @@
-package org.mnistpipeline.server;
+package org.mnistpipeline.inference.http;
 
 import org.mnistpipeline.inference.InferenceException;
 
 /**
- * The one exception→status table of the HTTP edge, most specific first. Engine- and
- * server-free on purpose, so the Lambda handler answers the same mistakes with the same statuses.
+ * The one exception→status table of the HTTP edges (model server and Lambda function), most
+ * specific first. Engine- and server-free on purpose, so both answer the same mistakes with the same
+ * statuses.
  * Anything not listed is our fault: 500, logged with its stack trace, and a message that gives
  * nothing internal away.
  */

@@ -1,4 +1,4 @@
-package org.mnistpipeline.server;
+package org.mnistpipeline.inference.http;
 
 import org.mnistpipeline.MnistException;
 

@@ -1,0 +1,96 @@
+package org.mnistpipeline.inference.http;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.mnistpipeline.inference.ImagePreprocessor;
+import org.mnistpipeline.inference.TensorDecoders;
+
+/**
+ * Turns an {@code /invocations} body into model inputs, routed by its {@code Content-Type}:
+ * encoded images go through the {@link ImagePreprocessor} (one image per request), raw tensors
+ * through {@link TensorDecoders}. Failures are {@link org.mnistpipeline.inference.InferenceException}s
+ * or {@link HttpException}s, which {@link HttpErrors} turns into 4xx. Shared by the model server
+ * and the Lambda function, so both accept the same content types with the same errors.
+ */
+public final class InputDecoder {
+    public static final Set<String> IMAGE_TYPES = Set.of("image/png", "image/jpeg", "image/gif", "image/bmp",
+            "application/x-image");
+    public static final Set<String> TENSOR_TYPES = Set.of(TensorDecoders.JSON, TensorDecoders.NPY, TensorDecoders.CSV);
+    private static final String SUPPORTED = "image/png, image/jpeg, image/gif, image/bmp, application/x-image, "
+            + TensorDecoders.JSON + ", " + TensorDecoders.NPY + " or " + TensorDecoders.CSV;
+
+    private static final String JSON = "application/json";
+
+    private final ImagePreprocessor images;
+    private final TensorDecoders tensors;
+
+    /** {@code maxPixels}: larger images are refused from their header (see {@link ImagePreprocessor}). */
+    public InputDecoder(long maxPixels) {
+        this.images = new ImagePreprocessor(maxPixels);
+        this.tensors = new TensorDecoders();
+    }
+
+    /** Refuses a missing or unknown Content-Type before the body is read. */
+    public void checkSupported(String contentType) {
+        String type = mediaType(contentType);
+        if (type.isEmpty()) {
+            throw HttpException.unsupportedMediaType("missing Content-Type; send one of " + SUPPORTED);
+        }
+        if (!IMAGE_TYPES.contains(type) && !TENSOR_TYPES.contains(type)) {
+            throw HttpException.unsupportedMediaType("Content-Type " + type + " is not supported; send one of "
+                    + SUPPORTED);
+        }
+    }
+
+    /** The images in {@code body}; one for an encoded image, any number for a tensor type. */
+    public List<float[]> decode(String contentType, byte[] body) {
+        checkSupported(contentType);
+        String type = mediaType(contentType);
+        if (IMAGE_TYPES.contains(type)) {
+            return List.of(images.preprocess(body));
+        }
+        return tensors.decode(type, body);
+    }
+
+    /**
+     * Whether an {@code Accept} header lets us answer {@code application/json}: absent or blank,
+     * or naming it, {@code application/*} or {@code *}{@code /*} without {@code q=0}.
+     */
+    public static boolean acceptsJson(String accept) {
+        if (accept == null || accept.isBlank()) {
+            return true;
+        }
+        for (String range : accept.split(",")) {
+            String[] parts = range.split(";");
+            String type = parts[0].trim().toLowerCase(Locale.ROOT);
+            boolean refused = false;
+            for (int i = 1; i < parts.length; i++) {
+                String param = parts[i].trim().toLowerCase(Locale.ROOT).replace(" ", "");
+                if (param.matches("q=0(\\.0*)?")) {
+                    refused = true;
+                }
+            }
+            if (!refused && (type.equals(JSON) || type.equals("application/*") || type.equals("*/*"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The 406 for a client whose {@code Accept} rules out JSON, saying what to send instead. */
+    public static HttpException notAcceptable(String accept) {
+        return HttpException.notAcceptable("this endpoint answers application/json only, but Accept is '"
+                + accept + "'; send Accept: application/json (or */*)");
+    }
+
+    /** The media type without parameters, lower case; empty when absent. */
+    public static String mediaType(String contentType) {
+        if (contentType == null) {
+            return "";
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+        return type.trim().toLowerCase(Locale.ROOT);
+    }
+}

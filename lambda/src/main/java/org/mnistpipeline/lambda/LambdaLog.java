@@ -1,0 +1,105 @@
+package org.mnistpipeline.lambda;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+
+/**
+ * The function's stdout, which Lambda ships to CloudWatch Logs: one JSON line per event, never a
+ * payload. Metrics are written in CloudWatch Embedded Metric Format, so CloudWatch extracts them
+ * from the log line itself: no PutMetricData call, no agent, no added latency.
+ */
+final class LambdaLog {
+    static final String NAMESPACE = "MnistPipeline";
+
+    /** What one invocation did, for its metrics line. */
+    record Invocation(String requestId, String event, String route, int status, String modelVersion, int images,
+            int cacheHits, double latencyMs, boolean coldStart, String environmentId) {}
+
+    private final PrintStream out;
+    private final ObjectWriter writer;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+
+    /** {@code writer} must write compact JSON: CloudWatch takes each line as one event. */
+    LambdaLog(PrintStream out, ObjectWriter writer, ObjectMapper mapper, Clock clock) {
+        this.out = out;
+        this.writer = writer;
+        this.mapper = mapper;
+        this.clock = clock;
+    }
+
+    /**
+     * The EMF line: metrics {@code LatencyMs}, {@code CacheHit} (images answered without running
+     * the model, so hit rate = sum(CacheHit) / sum(Images)) and {@code Images}, by
+     * {@code ModelVersion}; the rest are searchable properties, not metrics (no cardinality cost).
+     */
+    void metrics(Invocation inv) {
+        ObjectNode line = mapper.createObjectNode();
+        ObjectNode aws = line.putObject("_aws");
+        aws.put("Timestamp", clock.millis());
+        ObjectNode directive = aws.putArray("CloudWatchMetrics").addObject();
+        directive.put("Namespace", NAMESPACE);
+        directive.putArray("Dimensions").addArray().add("ModelVersion");
+        ArrayNode metrics = directive.putArray("Metrics");
+        metrics.addObject().put("Name", "LatencyMs").put("Unit", "Milliseconds");
+        metrics.addObject().put("Name", "CacheHit").put("Unit", "Count");
+        metrics.addObject().put("Name", "Images").put("Unit", "Count");
+        line.put("ModelVersion", inv.modelVersion() == null ? "none" : inv.modelVersion());
+        line.put("LatencyMs", Math.round(inv.latencyMs() * 1000) / 1000.0);
+        line.put("CacheHit", inv.cacheHits());
+        line.put("Images", inv.images());
+        line.put("RequestId", inv.requestId());
+        line.put("Event", inv.event());
+        line.put("Route", inv.route());
+        line.put("Status", inv.status());
+        line.put("ColdStart", inv.coldStart());
+        line.put("EnvironmentId", inv.environmentId());
+        write(line);
+    }
+
+    /** A failure that is ours (5xx): the stack trace goes to the log, never to the client. */
+    void error(String requestId, String message, Throwable error) {
+        ObjectNode line = mapper.createObjectNode();
+        line.put("timestamp", clock.instant().toString());
+        line.put("level", "ERROR");
+        line.put("requestId", requestId);
+        line.put("message", message);
+        if (error != null) {
+            line.put("error", error.toString());
+            StringWriter trace = new StringWriter();
+            error.printStackTrace(new PrintWriter(trace));
+            line.put("stackTrace", trace.toString());
+        }
+        write(line);
+    }
+
+    /** An informational line (start-up, priming, restore). */
+    void info(String message, String key, Object value) {
+        ObjectNode line = mapper.createObjectNode();
+        line.put("timestamp", clock.instant().toString());
+        line.put("level", "INFO");
+        line.put("message", message);
+        if (key != null) {
+            line.putPOJO(key, value);
+        }
+        write(line);
+    }
+
+    private void write(ObjectNode line) {
+        String text;
+        try {
+            text = writer.writeValueAsString(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a log line", e); // a tree of plain values always writes
+        }
+        synchronized (out) {
+            out.println(text); // one println per line: CloudWatch splits events on newlines
+        }
+    }
+}
