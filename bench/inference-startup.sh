@@ -10,7 +10,7 @@ export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 MODEL=${1:-$ROOT/inference/src/test/resources/fixtures/small-v1}
 RUNS=${2:-5}
 "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl inference -am
-"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" dependency:build-classpath -pl inference -Dmdep.outputFile=/tmp/inference.cp \
+"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" dependency:build-classpath -pl inference -am -Dmdep.outputFile=/tmp/inference.cp \
   -Dmdep.includeScope=runtime >/dev/null
 CP="$ROOT/inference/target/classes:$ROOT/core/target/classes:$(tr ':' '\n' < /tmp/inference.cp | grep -v '/mnistpipeline/' | paste -sd:)"
 TMP=$(mktemp -d)

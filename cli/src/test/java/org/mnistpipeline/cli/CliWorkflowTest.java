@@ -177,4 +177,23 @@ class CliWorkflowTest {
 
         assertThat(run("train", "--quantize", "int4").exitCode()).isEqualTo(ExitCodes.USAGE);
     }
+
+    @Test
+    void tuneScoresTrialsOnValidationAndSavesAReusablePreset() throws Exception {
+        Path out = home.resolve("tune");
+        var r = run("tune", "--architecture", "small", "--trials", "2", "--trial-epochs", "1", "--trial-images", "3000",
+                "--validation-size", "500", "--out", out.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("TRIAL").contains("best:").contains("VAL ACC");
+        assertThat(Files.readAllLines(out.resolve("results.csv"))).hasSize(3).first().asString().startsWith("trial,lr");
+        var preset = Json.mapper().readTree(out.resolve("best-preset.json").toFile());
+        assertThat(preset.get("architecture").asText()).isEqualTo("small");
+        assertThat(preset.get("maxTrainImages").asInt()).as("the preset trains on everything").isZero();
+        // The preset is reusable as-is by train.
+        var trained = run("train", "--preset", out.resolve("best-preset.json").toString(), "--epochs", "1",
+                "--max-train-images", "3000");
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        assertThat(trained.out()).contains("model v1 (small)");
+    }
 }

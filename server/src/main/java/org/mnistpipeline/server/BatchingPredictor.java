@@ -33,6 +33,7 @@ public final class BatchingPredictor implements Predictor {
     private final Predictor delegate;
     private final int maxBatch;
     private final long maxWaitNanos;
+    private final java.util.function.LongSupplier requestsInFlight;
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final Thread collector;
     private volatile boolean closed;
@@ -40,6 +41,17 @@ public final class BatchingPredictor implements Predictor {
     private record Job(List<float[]> images, CompletableFuture<List<Prediction>> result) {}
 
     public BatchingPredictor(Predictor delegate, int maxBatch, long maxWaitMicros) {
+        this(delegate, maxBatch, maxWaitMicros, () -> Long.MAX_VALUE);
+    }
+
+    /**
+     * @param requestsInFlight how many requests the server is answering now; the collector waits
+     *                         for company only while more are in flight than it has gathered, so a
+     *                         lone request (concurrency 1) never pays the batching wait
+     */
+    public BatchingPredictor(Predictor delegate, int maxBatch, long maxWaitMicros,
+            java.util.function.LongSupplier requestsInFlight) {
+        this.requestsInFlight = Objects.requireNonNull(requestsInFlight, "requestsInFlight");
         this.delegate = Objects.requireNonNull(delegate, "delegate");
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
@@ -106,7 +118,8 @@ public final class BatchingPredictor implements Predictor {
                 long deadline = System.nanoTime() + maxWaitNanos;
                 while (count < maxBatch) {
                     long left = deadline - System.nanoTime();
-                    Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                    boolean othersComing = requestsInFlight.getAsLong() > jobs.size();
+                    Job next = left > 0 && othersComing ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
                     if (next == null) {
                         break;
                     }

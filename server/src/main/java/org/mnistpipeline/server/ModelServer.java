@@ -147,7 +147,8 @@ public final class ModelServer implements AutoCloseable {
      * kernels, and would otherwise land on the first unlucky requests.
      */
     private ServedModel serve(LoadedModel loaded) {
-        Predictor onnx = OnnxPredictor.fromBytes(loaded.onnx(), loaded.version(), PredictorOptions.defaults());
+        Predictor onnx = OnnxPredictor.fromBytes(loaded.onnx(), loaded.version(),
+                PredictorOptions.defaults().withIntraOpThreads(config.modelThreads()));
         try {
             long start = System.nanoTime();
             warmUp(onnx, config.batching().maxBatch());
@@ -155,7 +156,7 @@ public final class ModelServer implements AutoCloseable {
             Predictor served = new ObservedPredictor(onnx, metrics::batch);
             if (config.batching().enabled()) {
                 served = new BatchingPredictor(served, config.batching().maxBatch(),
-                        config.batching().maxWaitMicros());
+                        config.batching().maxWaitMicros(), metrics::inFlight);
             }
             return new ServedModel(served, manifestOf(loaded), loaded.source(), Instant.now(), warmUpMillis);
         } catch (RuntimeException | Error e) {

@@ -18,6 +18,7 @@ import java.util.Objects;
  *                       decompression bombs, a small PNG that decodes to gigabytes
  * @param batching       dynamic micro-batching of concurrent requests
  * @param shutdownGrace  how long {@link ModelServer#close()} waits for in-flight requests
+ * @param modelThreads   ONNX Runtime intra-op threads (see {@link #DEFAULT_MODEL_THREADS})
  * @param reloadInterval how often the model source is polled for a new model; zero turns hot
  *                       reload off
  */
@@ -29,7 +30,15 @@ public record ServerConfig(
         long maxPixels,
         Batching batching,
         Duration shutdownGrace,
-        Duration reloadInterval) {
+        Duration reloadInterval,
+        int modelThreads) {
+
+    /**
+     * ONNX Runtime intra-op threads per forward pass. One by default: on a small machine the server
+     * gets its parallelism from concurrent requests, and a spinning intra-op pool competing with
+     * request threads doubled the p99 latency of single requests in bench/http-load.sh.
+     */
+    public static final int DEFAULT_MODEL_THREADS = 1;
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -95,12 +104,15 @@ public record ServerConfig(
             throw new IllegalArgumentException("reloadInterval must not be negative (zero turns reload off), got "
                     + reloadInterval);
         }
+        if (modelThreads < 1 || modelThreads > 64) {
+            throw new IllegalArgumentException("modelThreads must be in 1..64, got " + modelThreads);
+        }
     }
 
     /** Defaults for everything but the model: loopback, the SageMaker port or 8080, batching on. */
     public static ServerConfig defaults(ModelSource source) {
         return new ServerConfig(DEFAULT_HOST, defaultPort(System.getenv()), source, DEFAULT_MAX_BODY_BYTES,
-                DEFAULT_MAX_PIXELS, Batching.defaults(), DEFAULT_SHUTDOWN_GRACE, DEFAULT_RELOAD_INTERVAL);
+                DEFAULT_MAX_PIXELS, Batching.defaults(), DEFAULT_SHUTDOWN_GRACE, DEFAULT_RELOAD_INTERVAL, DEFAULT_MODEL_THREADS);
     }
 
     /** {@value #PORT_ENV} when set, else {@value #DEFAULT_PORT}. */
@@ -118,38 +130,43 @@ public record ServerConfig(
 
     public ServerConfig withHost(String newHost) {
         return new ServerConfig(newHost, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
-                reloadInterval);
+                reloadInterval, modelThreads);
     }
 
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
-                reloadInterval);
+                reloadInterval, modelThreads);
     }
 
     public ServerConfig withModelSource(ModelSource source) {
-        return new ServerConfig(host, port, source, maxBodyBytes, maxPixels, batching, shutdownGrace, reloadInterval);
+        return new ServerConfig(host, port, source, maxBodyBytes, maxPixels, batching, shutdownGrace, reloadInterval, modelThreads);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, modelSource, bytes, maxPixels, batching, shutdownGrace, reloadInterval);
+        return new ServerConfig(host, port, modelSource, bytes, maxPixels, batching, shutdownGrace, reloadInterval, modelThreads);
     }
 
     public ServerConfig withMaxPixels(long pixels) {
         return new ServerConfig(host, port, modelSource, maxBodyBytes, pixels, batching, shutdownGrace,
-                reloadInterval);
+                reloadInterval, modelThreads);
     }
 
     public ServerConfig withBatching(Batching newBatching) {
         return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, newBatching, shutdownGrace,
-                reloadInterval);
+                reloadInterval, modelThreads);
     }
 
     public ServerConfig withShutdownGrace(Duration grace) {
-        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, grace, reloadInterval);
+        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, grace, reloadInterval, modelThreads);
+    }
+
+    public ServerConfig withModelThreads(int threads) {
+        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
+                reloadInterval, threads);
     }
 
     public ServerConfig withReloadInterval(Duration interval) {
         return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
-                interval);
+                interval, modelThreads);
     }
 }

@@ -22,7 +22,7 @@ import sun.misc.Signal;
 public final class ServerMain {
     static final String USAGE = """
             Usage: ServerMain [--host HOST] [--port PORT] [--model-dir DIR] [--no-batching]
-                              [--max-batch N] [--max-wait-us MICROS]
+                              [--max-batch N] [--max-wait-us MICROS] [--threads N]
               --host HOST         interface to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
               --port PORT         port (default $SAGEMAKER_BIND_TO_PORT, else 8080; 0 picks a free one)
               --model-dir DIR     serve the model in DIR (default $MNIST_MODEL_DIR, else /opt/ml/model
@@ -30,6 +30,7 @@ public final class ServerMain {
               --no-batching       run every request on its own instead of micro-batching
               --max-batch N       most images per forward pass when batching (default 32)
               --max-wait-us N     how long a request may wait for others to batch with (default 500)
+              --threads N         ONNX Runtime threads per forward pass (default 1)
             """;
 
     private ServerMain() {}
@@ -92,6 +93,7 @@ public final class ServerMain {
     /** The configuration the arguments ask for; empty for {@code --help}. */
     static Optional<ServerConfig> parse(String[] args, Map<String, String> env, Locations locations) {
         String host = ServerConfig.DEFAULT_HOST;
+        int threads = ServerConfig.DEFAULT_MODEL_THREADS;
         int port = ServerConfig.defaultPort(env);
         Optional<Path> modelDir = Optional.empty();
         ServerConfig.Batching batching = ServerConfig.Batching.defaults();
@@ -102,6 +104,7 @@ public final class ServerMain {
                     return Optional.empty();
                 }
                 case "--host" -> host = value(args, ++i, arg);
+                case "--threads" -> threads = intValue(args, ++i, arg);
                 case "--port" -> port = intValue(args, ++i, arg);
                 case "--model-dir" -> modelDir = Optional.of(Path.of(value(args, ++i, arg)));
                 case "--no-batching" -> batching = new ServerConfig.Batching(false, batching.maxBatch(),
@@ -116,7 +119,7 @@ public final class ServerMain {
         ModelSource source = ModelSource.resolve(modelDir, env, ModelSource.SAGEMAKER_MODEL_DIR, locations);
         return Optional.of(new ServerConfig(host, port, source, ServerConfig.DEFAULT_MAX_BODY_BYTES,
                 ServerConfig.DEFAULT_MAX_PIXELS, batching, ServerConfig.DEFAULT_SHUTDOWN_GRACE,
-                ServerConfig.DEFAULT_RELOAD_INTERVAL));
+                ServerConfig.DEFAULT_RELOAD_INTERVAL, threads));
     }
 
     private static String value(String[] args, int index, String option) {

@@ -116,6 +116,23 @@ class BatchingPredictorTest {
     }
 
     @Test
+    void aLoneRequestDoesNotWaitForCompanyThatIsNotComing() {
+        EchoPredictor model = new EchoPredictor();
+        // A one-second batching window, but the server says this is its only request in flight.
+        try (BatchingPredictor batching = new BatchingPredictor(model, 8, 1_000_000, () -> 1)) {
+            long start = System.nanoTime();
+            assertThat(batching.predict(new float[] {3}).label()).isEqualTo(3);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
+        }
+        // Without that knowledge the window is honoured.
+        try (BatchingPredictor batching = new BatchingPredictor(model, 8, 300_000)) {
+            long start = System.nanoTime();
+            batching.predict(new float[] {3});
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(250);
+        }
+    }
+
+    @Test
     void aRequestThatFillsABatchOnItsOwnSkipsTheQueue() {
         EchoPredictor model = new EchoPredictor();
         try (BatchingPredictor batching = new BatchingPredictor(model, 4, 1_000_000)) {
