@@ -35,7 +35,7 @@ for r in $(seq 1 "$REPEATS"); do
   py_run ref $((IMAGES / 64)) "$TMP/py-ref-openblas-$r.json" openblas
   py_run ref $((IMAGES / 64)) "$TMP/py-ref-$r.json"
 done
-python3 - "$TMP" "$OUT/train-throughput-$STAMP.json" "$STAMP" "$REPEATS" <<'PY'
+python3 - "$TMP" "$OUT/train-throughput-$(date -u +%Y-%m-%dT%H%M).json" "$STAMP" "$REPEATS" <<'PY'
 import json, sys, os, platform, statistics
 tmp, out, stamp, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 load = lambda n: json.load(open(os.path.join(tmp, n)))

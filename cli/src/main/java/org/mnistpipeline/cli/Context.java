@@ -9,7 +9,9 @@ import org.mnistpipeline.data.MnistFetcher;
 import org.mnistpipeline.io.Locations;
 import org.mnistpipeline.registry.LocalModelRegistry;
 import org.mnistpipeline.registry.ModelRegistry;
+import org.mnistpipeline.train.ConsoleProgress;
 import org.mnistpipeline.train.Engines;
+import org.mnistpipeline.train.Trainer;
 
 /** What every command needs: where things live, the console, and the engine (started on demand). */
 final class Context {
@@ -29,6 +31,12 @@ final class Context {
             engine = Engines.pytorch(locations.djlCache(), err::println);
         }
         return engine;
+    }
+
+    /** A trainer on the best device that reports progress to this console. */
+    Trainer trainer() {
+        Engine e = engine();
+        return new Trainer(e, Engines.bestDevice(e), new ConsoleProgress(out, err, ConsoleProgress.stdoutIsTerminal()));
     }
 
     ModelRegistry registry() {

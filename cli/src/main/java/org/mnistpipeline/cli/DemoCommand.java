@@ -7,8 +7,6 @@ import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.Hyperparameters;
-import org.mnistpipeline.train.ConsoleProgress;
-import org.mnistpipeline.train.Engines;
 import org.mnistpipeline.train.Trainer;
 import org.mnistpipeline.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -41,9 +39,7 @@ final class DemoCommand implements Callable<Integer> {
         Dataset dataset = context.dataset(data);
         Hyperparameters hp = hyperparameters.resolve("fast");
         context.err.println("[2/4] training " + hp.architecture() + " for " + hp.epochs() + " epochs");
-        var engine = context.engine();
-        Trainer trainer = new Trainer(engine, Engines.bestDevice(engine),
-                new ConsoleProgress(context.out, context.err, ConsoleProgress.stdoutIsTerminal()));
+        Trainer trainer = context.trainer();
         Path runDir = TrainCommand.defaultRunDir(context, hp);
         TrainingResult result = trainer.train(dataset, hp, runDir, false, null);
         context.err.println("[3/4] evaluating and registering");

@@ -6,8 +6,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.model.Hyperparameters;
-import org.mnistpipeline.train.ConsoleProgress;
-import org.mnistpipeline.train.Engines;
 import org.mnistpipeline.train.Trainer;
 import org.mnistpipeline.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -62,9 +60,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path dir = runDir != null ? runDir : defaultRunDir(context, hp);
         Dataset dataset = context.dataset(data);
-        var engine = context.engine();
-        Trainer trainer = new Trainer(engine, Engines.bestDevice(engine),
-                new ConsoleProgress(context.out, context.err, ConsoleProgress.stdoutIsTerminal()));
+        Trainer trainer = context.trainer();
         TrainingResult result = trainer.train(dataset, hp, dir, resume, null);
         ModelRelease release = ModelRelease.create(context, dataset, result, dir, null,
                 new ModelRelease.Quantize(quantize != null, quantizeTolerance));

@@ -83,6 +83,13 @@ public final class MnistFetcher {
                     continue;
                 }
                 log.accept("cached " + file.name() + " has the wrong checksum; fetching it again");
+                // Set aside, not left under its name: if every source fails, nothing may read it as data.
+                try {
+                    Files.move(target, dir.resolve(".corrupt-" + file.name()),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException e) {
+                    throw new DataException("cannot set aside corrupt " + target + ": " + e.getMessage(), e);
+                }
             }
             missing.add(file);
         }
@@ -143,6 +150,7 @@ public final class MnistFetcher {
                 throw new IOException("checksum mismatch (expected " + file.sha256() + ", got " + actual + ")");
             }
             AtomicFiles.publish(tmp, dir.resolve(file.name()));
+            Files.deleteIfExists(dir.resolve(".corrupt-" + file.name())); // replaced: the evidence can go
             log.accept("  verified " + file.name());
         } finally {
             Files.deleteIfExists(tmp);

@@ -261,4 +261,18 @@ class MnistFetcherTest {
         assertThat(mirror.requests()).containsExactly(NAMES.get(1) + ".gz");
         assertHoldsExactlyTheExpectedFiles(dir);
     }
+
+    @Test
+    void corruptCachedFileIsSetAsideEvenWhenNoSourceCanReplaceIt() throws IOException {
+        Path dir = writeAll(Files.createDirectory(root.resolve("data-aside")), CONTENT, false);
+        write(dir.resolve(NAMES.get(1)), labels(0, 0, 0, 0, 0));
+        Mirror empty = mirror(java.util.Map.of());
+
+        assertThatThrownBy(() -> fetcher(empty.source()).fetch(dir)).isInstanceOf(DataException.class);
+
+        assertThat(dir.resolve(NAMES.get(1))).doesNotExist();
+        assertThat(dir.resolve(".corrupt-" + NAMES.get(1))).exists();
+        assertThatThrownBy(() -> IdxDirectory.load(dir)).isInstanceOf(DataException.class)
+                .hasMessageContaining("lacks IDX files");
+    }
 }
