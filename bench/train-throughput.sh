@@ -14,7 +14,8 @@ OUT="$ROOT/bench/results"; mkdir -p "$OUT"; TMP=$(mktemp -d)
 STAMP=$(date -u +%Y-%m-%d)
 OPENBLAS=$(dirname "$(find /usr/lib -name 'libopenblas.so.0' -path '*pthread*' | head -n1)")
 
-java_run() { # arch batch images out
+java_run() { # arch batch images out  (with the allocator settings ./mnist uses)
+  MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=268435456 \
   TORCH_CPP_LOG_LEVEL=ERROR "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$ROOT/bench/target/mnist-bench.jar:$ROOT/bench/target/lib/*" \
     org.mnistpipeline.bench.TrainThroughput "$@"

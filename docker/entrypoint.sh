@@ -17,6 +17,9 @@ case "${1:-serve}" in
     ;;
   train)
     shift || true
+    # Keep freed tensor memory in the heap: 30 % faster training (see README, Performance).
+    export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-33554432} MALLOC_TRIM_THRESHOLD_=${MALLOC_TRIM_THRESHOLD_:-4294967296}
+    export MALLOC_TOP_PAD_=${MALLOC_TOP_PAD_:-268435456}
     mkdir -p "$OPT_ML/output"
     exec "$JAVA" -Xmx2g --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true \
       -cp "$APP_HOME/cli/mnist-cli.jar:$APP_HOME/cli/lib/*" \
