@@ -1,0 +1,112 @@
+package org.mnistpipeline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mnistpipeline.io.Locations;
+import org.mnistpipeline.registry.ModelPackage;
+
+/**
+ * Runs {@code docker/entrypoint.sh} itself, as the container would, against a temporary
+ * /opt/ml-shaped tree and an /app-shaped tree whose jars are this test's own classpath: `train`
+ * produces a model package, `serve` answers /ping for it and stops cleanly on SIGTERM.
+ */
+class ContainerEntrypointTest {
+    @TempDir
+    Path tmp;
+
+    private Path appHome() throws Exception {
+        // This test's class path stands in for lib/*: every entry linked in as NNN.jar (the java
+        // launcher expands lib/* by name; a directory behind a .jar name still loads as a directory).
+        String[] entries = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
+        Path app = tmp.resolve("app");
+        for (String part : List.of("cli", "server")) {
+            Path lib = Files.createDirectories(app.resolve(part).resolve("lib"));
+            for (int i = 0; i < entries.length; i++) {
+                Files.createSymbolicLink(lib.resolve(String.format("%03d.jar", i)), Path.of(entries[i]).toAbsolutePath());
+            }
+            // The module jar itself: an empty directory is a valid class path entry.
+            Files.createDirectories(tmp.resolve("empty"));
+            Files.createSymbolicLink(app.resolve(part).resolve("mnist-" + part + ".jar"), tmp.resolve("empty"));
+        }
+        return app;
+    }
+
+    private ProcessBuilder entrypoint(Path app, Path optMl, String... args) {
+        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("docker/entrypoint.sh");
+        List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("entrypoint-" + args[0] + ".log").toFile());
+        builder.environment().put("APP_HOME", app.toString());
+        builder.environment().put("OPT_ML", optMl.toString());
+        builder.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        builder.environment().put("MNIST_HOME", tmp.resolve("home").toString());
+        Locations env = Locations.fromEnvironment();
+        builder.environment().put("MNIST_CACHE_DIR", env.cacheDir().toString());
+        return builder;
+    }
+
+    @Test
+    void trainThenServeThroughTheContainerEntrypoint() throws Exception {
+        Path app = appHome();
+        Path optMl = tmp.resolve("opt/ml");
+        Files.createDirectories(optMl.resolve("input/config"));
+        Files.createDirectories(optMl.resolve("model"));
+        Files.writeString(optMl.resolve("input/config/hyperparameters.json"), """
+                {"architecture": "small", "epochs": "1", "batch-size": "64", "max-train-images": "4000",
+                 "validation-size": "500", "augment": "0"}""");
+        Path train = Files.createDirectories(optMl.resolve("input/data/train"));
+        Path mnist = Locations.fromEnvironment().dataDir();
+        for (String name : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte")) {
+            Files.createSymbolicLink(train.resolve(name), mnist.resolve(name));
+        }
+
+        Process training = entrypoint(app, optMl, "train").start();
+        assertThat(training.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(training.exitValue()).as(Files.readString(tmp.resolve("entrypoint-train.log"))).isZero();
+        ModelPackage pkg = ModelPackage.open(optMl.resolve("model"));
+        assertThat(pkg.files()).contains("model.onnx");
+
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        // The entrypoint binds 0.0.0.0 for SageMaker; later flags win, so the test stays on loopback.
+        Process serving = entrypoint(app, optMl, "serve", "--host", "127.0.0.1", "--port", Integer.toString(port))
+                .start();
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            int status = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (status != 200 && System.nanoTime() < deadline && serving.isAlive()) {
+                try {
+                    status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ping")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (java.io.IOException notYet) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(status).as(Files.readString(tmp.resolve("entrypoint-serve.log"))).isEqualTo(200);
+            String models = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(models).contains(pkg.manifest().version());
+        } finally {
+            serving.destroy(); // SIGTERM, as SageMaker stops a container
+            assertThat(serving.waitFor(40, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(serving.exitValue()).isZero();
+    }
+}
