@@ -1,11 +1,15 @@
 package org.mnistpipeline.lambda;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A child JVM running the handler under AWS's runtime interface client, the way the java21 managed
@@ -30,7 +34,8 @@ final class RuntimeClientProcess implements AutoCloseable {
     /**
      * @param runtimeApi {@code host:port} of the Runtime API
      * @param classpath  the handler, its dependencies and the client
-     * @param taskRoot   {@code LAMBDA_TASK_ROOT} (the client also loads {@code lib/*.jar} from it)
+     * @param taskRoot   {@code LAMBDA_TASK_ROOT} and the working directory: the client loads the
+     *                   function from {@code user.dir} and its {@code lib/*.jar}, not from the variable
      * @param jvmFlags   extra flags before the main class
      */
     static RuntimeClientProcess start(String runtimeApi, String classpath, Path modelDir, Path taskRoot,
@@ -40,7 +45,7 @@ final class RuntimeClientProcess implements AutoCloseable {
         // ONNX Runtime and the client both load JNI libraries; JDK 24+ warns without this.
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmFlags);
-        command.addAll(List.of("-cp", classpath, RIC_MAIN, HANDLER));
+        command.addAll(List.of("-cp", absolute(classpath), RIC_MAIN, HANDLER));
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.put("AWS_LAMBDA_RUNTIME_API", runtimeApi);
@@ -55,9 +60,16 @@ final class RuntimeClientProcess implements AutoCloseable {
         env.put("AWS_REGION", "eu-west-1");
         env.remove("JAVA_TOOL_OPTIONS");
         Files.createDirectories(log.getParent());
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.directory(taskRoot.toFile()).redirectErrorStream(true).redirectOutput(log.toAbsolutePath().toFile());
         long t0 = System.nanoTime();
         return new RuntimeClientProcess(pb.start(), t0, log);
+    }
+
+    /** Relative entries would resolve against the task root, the child's working directory. */
+    private static String absolute(String classpath) {
+        return Arrays.stream(classpath.split(File.pathSeparator))
+                .map(e -> Path.of(e).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     /** The test JVM's own classpath (surefire's real one, not its manifest-only booter jar). */
@@ -76,7 +88,7 @@ final class RuntimeClientProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
     }
