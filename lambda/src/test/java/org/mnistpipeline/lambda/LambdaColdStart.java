@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  *
  * CHILD_CLASSPATH is what the managed runtime puts on the system classpath (the client and its
  * dependencies); TASK_ROOT is the unzipped deployment package, loaded from {@code lib/*.jar} by the
- * client's own class loader, as on Lambda.
+ * client's own class loader, as on Lambda. {@code -Dlambda.handler=class::method} runs another handler.
  */
 final class LambdaColdStart {
     private LambdaColdStart() {}
@@ -32,17 +32,21 @@ final class LambdaColdStart {
         Path taskRoot = Path.of(args[3]);
         Path modelDir = Path.of(args[4]);
         List<String> flags = Arrays.asList(args).subList(5, args.length);
+        String handler = System.getProperty("lambda.handler", RuntimeClientProcess.HANDLER);
         byte[] event = Harness.event("apigw-v2-png.json");
         Path logs = Files.createTempDirectory("lambda-coldstart");
         for (int i = 1; i <= runs; i++) {
             try (LoopbackRuntimeApi api = new LoopbackRuntimeApi()) {
                 api.enqueue(event);
-                try (RuntimeClientProcess child = RuntimeClientProcess.start(api.address(), classpath, modelDir,
+                try (RuntimeClientProcess child = RuntimeClientProcess.start(handler, api.address(), classpath, modelDir,
                         taskRoot, flags, logs.resolve(label + "-" + i + ".log"))) {
                     LoopbackRuntimeApi.Posted posted = api.awaitPosted(120, TimeUnit.SECONDS);
                     if (posted == null || !posted.kind().equals("response") || !posted.body().contains("\"statusCode\":200")) {
                         throw new IllegalStateException(label + " run " + i + " posted " + posted + "; log:\n"
                                 + child.output());
+                    }
+                    if (i == 1) {
+                        System.err.println(label + " first response: " + posted.body());
                     }
                     System.out.println(label + " " + TimeUnit.NANOSECONDS.toMillis(posted.nanoTime() - child.startNanos));
                 }

@@ -40,17 +40,23 @@ final class RuntimeClientProcess implements AutoCloseable {
      */
     static RuntimeClientProcess start(String runtimeApi, String classpath, Path modelDir, Path taskRoot,
             List<String> jvmFlags, Path log) throws IOException {
+        return start(HANDLER, runtimeApi, classpath, modelDir, taskRoot, jvmFlags, log);
+    }
+
+    /** With another handler ({@code class::method}), e.g. the DJL one in the cold-start comparison. */
+    static RuntimeClientProcess start(String handler, String runtimeApi, String classpath, Path modelDir,
+            Path taskRoot, List<String> jvmFlags, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // ONNX Runtime and the client both load JNI libraries; JDK 24+ warns without this.
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(jvmFlags);
-        command.addAll(List.of("-cp", absolute(classpath), RIC_MAIN, HANDLER));
+        command.addAll(List.of("-cp", absolute(classpath), RIC_MAIN, handler));
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.put("AWS_LAMBDA_RUNTIME_API", runtimeApi);
         env.put("MODEL_DIR", modelDir.toString());
-        env.put("_HANDLER", HANDLER);
+        env.put("_HANDLER", handler);
         env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
         env.put("AWS_LAMBDA_FUNCTION_NAME", "mnist-predict");
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
