@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The default `mnist train` (strong preset) for several seeds: test accuracy, wall time and peak
 # memory of each run, and the median. Target: median >= 99.5 % within 15 minutes, peak RSS < 2 GiB.
-# Usage: bench/train-accuracy.sh [SEEDS...]     (default seeds 1 2 3)
+# Usage: bench/train-accuracy.sh [SEEDS...]     (default seeds 1 2 3); a second run the same day overwrites
 #        -> bench/results/train-strong-<date>.json
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
