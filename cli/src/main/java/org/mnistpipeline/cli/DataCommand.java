@@ -3,7 +3,6 @@ package org.mnistpipeline.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
-import org.mnistpipeline.data.IdxDirectory;
 import org.mnistpipeline.data.MnistFetcher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +47,7 @@ final class DataCommand {
         @Override
         public Integer call() {
             Context context = parent.root.context;
-            Dataset dataset = data != null ? IdxDirectory.load(data) : context.dataset(null);
+            Dataset dataset = context.dataset(data);
             context.out.printf("source       %s%ntrain        %d images %dx%d%ntest         %d images%n"
                             + "classes      %d%nfingerprint  %s%n", dataset.source(), dataset.train().size(),
                     dataset.train().rows(), dataset.train().cols(), dataset.test().size(), dataset.numClasses(),

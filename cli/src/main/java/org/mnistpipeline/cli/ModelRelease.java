@@ -2,13 +2,13 @@ package org.mnistpipeline.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.eval.Evaluation;
+import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.eval.GateException;
 import org.mnistpipeline.export.OnnxExporter;
@@ -189,13 +189,8 @@ final class ModelRelease {
     }
 
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+        try {
+            FileTrees.delete(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear " + dir, e);
         }

@@ -16,6 +16,7 @@ import org.mnistpipeline.MnistException;
 import org.mnistpipeline.data.DataFingerprint;
 import org.mnistpipeline.eval.EpochMetrics;
 import org.mnistpipeline.io.AtomicFiles;
+import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.ArchitectureSpec;
 import org.mnistpipeline.model.Hyperparameters;
@@ -128,11 +129,7 @@ final class Checkpoints {
         try (Stream<Path> entries = Files.list(runDir)) {
             for (Path old : entries.filter(p -> p.getFileName().toString().startsWith("checkpoint-")
                     && p.getFileName().toString().compareTo(keep) < 0).toList()) {
-                try (Stream<Path> files = Files.walk(old)) {
-                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(f);
-                    }
-                }
+                FileTrees.delete(old);
             }
         }
     }

@@ -20,7 +20,6 @@ import org.mnistpipeline.data.Splits;
 import org.mnistpipeline.eval.EpochMetrics;
 import org.mnistpipeline.model.ArchitectureSpec;
 import org.mnistpipeline.model.Hyperparameters;
-import org.mnistpipeline.model.WeightsFile;
 import org.mnistpipeline.model.WeightsFile.Tensor;
 
 /**
@@ -216,10 +215,5 @@ public final class Trainer {
             }
         }
         return new double[] {loss / images.size(), (double) correct / images.size()};
-    }
-
-    /** Writes {@code weights} as a weights file. */
-    public static void saveWeights(Path file, List<Tensor> weights) {
-        WeightsFile.write(file, weights);
     }
 }
