@@ -81,6 +81,33 @@ public record LabeledImages(byte[] pixels, byte[] labels, int rows, int cols, in
         return new LabeledImages(newPixels, newLabels, rows, cols, numClasses);
     }
 
+    /** All images of {@code parts}, in order; the parts must agree on size and classes. */
+    public static LabeledImages concat(java.util.List<LabeledImages> parts) {
+        if (parts.isEmpty()) {
+            throw new DataException("nothing to concatenate");
+        }
+        LabeledImages first = parts.getFirst();
+        int images = 0;
+        int classes = 0;
+        for (LabeledImages part : parts) {
+            if (part.rows != first.rows || part.cols != first.cols) {
+                throw new DataException("cannot join " + part.rows + "x" + part.cols + " images with " + first.rows
+                        + "x" + first.cols + " images");
+            }
+            images += part.size();
+            classes = Math.max(classes, part.numClasses);
+        }
+        byte[] pixels = new byte[images * first.pixelsPerImage()];
+        byte[] labels = new byte[images];
+        int at = 0;
+        for (LabeledImages part : parts) {
+            System.arraycopy(part.pixels, 0, pixels, at * first.pixelsPerImage(), part.pixels.length);
+            System.arraycopy(part.labels, 0, labels, at, part.labels.length);
+            at += part.size();
+        }
+        return new LabeledImages(pixels, labels, first.rows, first.cols, classes);
+    }
+
     /** The first {@code count} images (all if fewer). */
     public LabeledImages head(int count) {
         int k = Math.min(count, size());

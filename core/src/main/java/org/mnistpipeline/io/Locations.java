@@ -41,4 +41,9 @@ public record Locations(Path cacheDir, Path dataDir, Path home) {
     public Path runs() {
         return home.resolve("runs");
     }
+
+    /** The retraining pipeline's run records, work directories, lock and notifications. */
+    public Path pipeline() {
+        return home.resolve("pipeline");
+    }
 }

@@ -106,4 +106,11 @@ public record Hyperparameters(
                 weightDecay, momentum, schedule, warmupFraction, labelSmoothing, augmentation, patience,
                 validationSize, value, seed);
     }
+
+    /** The same recipe adjusted for fine-tuning: another learning rate, validation size and patience. */
+    public Hyperparameters forFineTuning(int newEpochs, float newLearningRate, int newValidationSize) {
+        return new Hyperparameters(architecture, width, dropout, newEpochs, batchSize, optimizer, newLearningRate,
+                weightDecay, momentum, schedule, warmupFraction, labelSmoothing, augmentation, 0, newValidationSize,
+                0, seed);
+    }
 }

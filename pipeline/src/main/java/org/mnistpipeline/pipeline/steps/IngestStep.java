@@ -1,0 +1,71 @@
+package org.mnistpipeline.pipeline.steps;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.mnistpipeline.data.DataException;
+import org.mnistpipeline.pipeline.BatchStore.StoredBatch;
+import org.mnistpipeline.pipeline.RetrainRequest;
+import org.mnistpipeline.pipeline.Step;
+import org.mnistpipeline.pipeline.StepContext;
+
+/** Stores the request's sources (and every batch in its inbox) in the data store; repeats are no-ops. */
+public final class IngestStep implements Step<IngestStep.Input, IngestStep.Output> {
+
+    public record Input(RetrainRequest request) {}
+
+    /** @param newImages images accepted from content not seen before */
+    public record Output(List<StoredBatch> batches, int newImages, int quarantined) {}
+
+    @Override
+    public String name() {
+        return "ingest";
+    }
+
+    @Override
+    public Class<Input> inputType() {
+        return Input.class;
+    }
+
+    @Override
+    public Output run(Input input, StepContext context) {
+        List<Path> sources = new ArrayList<>();
+        input.request().sources().forEach(s -> sources.add(Path.of(s)));
+        if (input.request().inbox() != null) {
+            sources.addAll(inboxBatches(Path.of(input.request().inbox())));
+        }
+        List<StoredBatch> batches = new ArrayList<>();
+        int newImages = 0;
+        int quarantined = 0;
+        for (Path source : sources) {
+            if (!Files.isDirectory(source)) {
+                throw new DataException("batch source " + source + " is not a directory");
+            }
+            StoredBatch batch = context.store().ingest(source);
+            context.log().accept(String.format("ingest: %s -> batch %s (%d accepted, %d quarantined%s)", source,
+                    batch.id(), batch.accepted(), batch.quarantined(), batch.alreadyIngested() ? ", already stored" : ""));
+            batches.add(batch);
+            if (!batch.alreadyIngested()) {
+                newImages += batch.accepted();
+                quarantined += batch.quarantined();
+            }
+        }
+        return new Output(batches, newImages, quarantined);
+    }
+
+    private static List<Path> inboxBatches(Path inbox) {
+        if (!Files.isDirectory(inbox)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(inbox)) {
+            return entries.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list inbox " + inbox, e);
+        }
+    }
+}
