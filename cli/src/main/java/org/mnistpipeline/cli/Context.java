@@ -39,6 +39,12 @@ final class Context {
         return new Trainer(e, Engines.bestDevice(e), new ConsoleProgress(out, err, ConsoleProgress.stdoutIsTerminal()));
     }
 
+    /** The pipeline's trainer; the engine starts only when a step first trains or evaluates. */
+    org.mnistpipeline.pipeline.Training training() {
+        return org.mnistpipeline.pipeline.Training.lazy(() -> new org.mnistpipeline.pipeline.DjlTraining(engine(),
+                new ConsoleProgress(err, err, false)));
+    }
+
     ModelRegistry registry() {
         return new LocalModelRegistry(locations.registry());
     }

@@ -18,6 +18,8 @@ public final class ExitCodes {
     public static final int MODEL = 5;
     /** A quality gate refused the result (e.g. accuracy below a required floor). */
     public static final int GATE = 6;
+    /** Another retraining run holds the pipeline lock. */
+    public static final int BUSY = 8;
 
     private ExitCodes() {}
 

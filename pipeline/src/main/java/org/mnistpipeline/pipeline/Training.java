@@ -26,4 +26,34 @@ public interface Training {
     /** Writes a model package into {@code stagingDir} as {@code mnist train} would. */
     ModelManifest stage(Path stagingDir, Dataset dataset, TrainingResult result, Evaluation test, String parent,
             Path runDir);
+
+    /** Creates the real training engine only when a step first needs it (deciding needs none). */
+    static Training lazy(java.util.function.Supplier<Training> factory) {
+        return new Training() {
+            private Training delegate;
+
+            private synchronized Training get() {
+                if (delegate == null) {
+                    delegate = factory.get();
+                }
+                return delegate;
+            }
+
+            @Override
+            public TrainingResult train(Dataset dataset, Hyperparameters hp, Path dir, Map<String, Tensor> warmStart) {
+                return get().train(dataset, hp, dir, warmStart);
+            }
+
+            @Override
+            public Evaluation evaluate(ArchitectureSpec spec, List<Tensor> weights, LabeledImages images) {
+                return get().evaluate(spec, weights, images);
+            }
+
+            @Override
+            public ModelManifest stage(Path stagingDir, Dataset dataset, TrainingResult result, Evaluation test,
+                    String parent, Path runDir) {
+                return get().stage(stagingDir, dataset, result, test, parent, runDir);
+            }
+        };
+    }
 }
