@@ -127,8 +127,15 @@ class PipelineRunnerTest {
                 1000, null, null, null, null, null, null, null, null);
     }
 
+    /** The steps the run took, checked against the Step Functions definition walked over the same outputs. */
     static List<String> stepNames(RunRecord run) {
-        return run.steps().stream().map(StepRun::name).toList();
+        List<String> names = run.steps().stream().filter(s -> "succeeded".equals(s.status())).map(StepRun::name)
+                .toList();
+        if ("succeeded".equals(run.status())) {
+            assertThat(AslWalker.walk(StateMachineDefinition.asl("arn:aws:lambda:eu-west-1:123456789012:function:step"),
+                    run)).as("the state machine takes the runner's path").isEqualTo(names);
+        }
+        return names;
     }
 
     @Test
@@ -261,5 +268,6 @@ class PipelineRunnerTest {
         assertThat(retried.outcome()).isEqualTo("skipped");
         assertThat(retried.state().at("/decide/reason").asText()).contains("500 new images, fewer than");
         assertThat(retried.steps()).extracting(StepRun::status).startsWith("failed", "succeeded");
+        assertThat(stepNames(retried)).containsExactly("ingest", "validate", "decide", "notify");
     }
 }
