@@ -76,6 +76,8 @@ final class DataCommand {
                     + " quarantine bad records with a reason each, and store the rest as a new data version."
                     + " Re-ingesting the same batch changes nothing.")
     static final class Ingest implements Callable<Integer> {
+        private static final int MAX_LISTED = 20;
+
         @ParentCommand
         DataCommand parent;
 
@@ -120,9 +122,13 @@ final class DataCommand {
             return ExitCodes.OK;
         }
 
-        private static void printRejections(Context context, List<Rejection> rejected) {
-            for (Rejection r : rejected) {
-                context.out.println("  quarantined " + r.record() + ": " + r.reason());
+        /** The first reasons; all of them are in the batch's quarantine.jsonl. */
+        private void printRejections(Context context, List<Rejection> rejected) {
+            rejected.stream().limit(MAX_LISTED)
+                    .forEach(r -> context.out.println("  quarantined " + r.record() + ": " + r.reason()));
+            if (rejected.size() > MAX_LISTED) {
+                context.out.println("  … and " + (rejected.size() - MAX_LISTED) + " more; every reason is in "
+                        + parent.store(storeDir).root() + "/quarantine/<batch>/quarantine.jsonl");
             }
         }
 
@@ -166,10 +172,10 @@ final class DataCommand {
                 context.out.println("no batches in " + parent.store(storeDir).root() + "; add one with `mnist data ingest SOURCE`");
                 return ExitCodes.OK;
             }
-            context.out.printf("%-8s %-16s %9s %11s  %-24s %s%n", "version", "batch", "accepted", "quarantined",
+            context.out.printf("%-8s %-16s %9s %11s  %-30s %s%n", "version", "batch", "accepted", "quarantined",
                     "ingested", "source");
             for (BatchManifest b : batches) {
-                context.out.printf("%-8d %-16s %9d %11d  %-24s %s%n", b.sequence(), b.id(), b.accepted(),
+                context.out.printf("%-8d %-16s %9d %11d  %-30s %s%n", b.sequence(), b.id(), b.accepted(),
                         b.quarantined(), b.ingestedAt(), b.source());
             }
             int total = batches.stream().mapToInt(BatchManifest::accepted).sum();

@@ -292,7 +292,7 @@ public final class DataStore {
         if (same != null) {
             refused.add(new Refused(duplicate(c.name(), label, same, "byte-identical to", Kind.DUPLICATE),
                     c.file(), bytes, sha));
-            conflict(label, same, conflicted, refused);
+            conflict(c.name(), label, same, conflicted, refused);
             return;
         }
         byte[] pixels;
@@ -328,7 +328,7 @@ public final class DataStore {
             String how = String.format(java.util.Locale.ROOT, "the same picture (similarity %.3f) as",
                     match.get().similarity());
             refused.add(new Refused(duplicate(c.name(), label, other, how, Kind.NEAR_DUPLICATE), c.file(), bytes, sha));
-            conflict(label, other, conflicted, refused);
+            conflict(c.name(), label, other, conflicted, refused);
             return;
         }
         Ref ref = new Ref(null, c.name(), label, a);
@@ -346,14 +346,15 @@ public final class DataStore {
     }
 
     /** Within a batch, a conflict discredits the earlier copy too: which label is right is unknown. */
-    private static void conflict(int label, Ref earlier, List<Accepted> conflicted, List<Refused> refused) {
+    private static void conflict(String later, int label, Ref earlier, List<Accepted> conflicted,
+            List<Refused> refused) {
         Accepted a = earlier.accepted();
         if (a == null || a.label() == label || conflicted.contains(a)) {
             return;
         }
         conflicted.add(a);
         refused.add(new Refused(new Rejection(a.name(), "labelled " + a.label()
-                + " but another record of this batch shows the same picture with label " + label
+                + " but " + later + " in this batch shows the same picture with label " + label
                 + "; conflicting labels", Kind.CONFLICTING_DUPLICATE), a.file(), a.rawBytes(), a.sha256()));
     }
 
@@ -474,7 +475,10 @@ public final class DataStore {
             return null;
         }
         String safe = r.rejection().record().replaceAll("[^A-Za-z0-9._-]", "_");
-        return String.format(java.util.Locale.ROOT, "%05d-%s", index, safe.length() > 100 ? safe.substring(0, 100) : safe);
+        safe = safe.length() > 100 ? safe.substring(0, 100) : safe;
+        // An IDX record has no file of its own: its 784 bytes (28×28, 0 = paper) are kept as .raw.
+        String suffix = r.file() == null ? ".raw" : "";
+        return String.format(java.util.Locale.ROOT, "%05d-%s%s", index, safe, suffix);
     }
 
     private static String quarantineLines(String key, List<Refused> refused) {

@@ -75,7 +75,7 @@ class NearDuplicatesTest {
         for (int i = 0; i < originals.length; i++) {
             byte[] noisy = Arrays.copyOf(originals[i], originals[i].length);
             for (int p = 0; p < noisy.length; p++) {
-                int v = (noisy[p] & 0xff) + (int) Math.round(random.nextGaussian() * 12);
+                int v = (noisy[p] & 0xff) + (int) Math.round(random.nextGaussian() * 8);
                 noisy[p] = (byte) Math.max(0, Math.min(255, v));
             }
             double truth = cosine(originals[i], noisy);
