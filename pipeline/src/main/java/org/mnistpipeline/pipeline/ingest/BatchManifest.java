@@ -9,8 +9,9 @@ import org.mnistpipeline.data.DataFingerprint;
  * The description of one stored batch, written once as {@code batches/<id>/manifest.json}.
  *
  * @param formatVersion  version of the batch layout; readers refuse versions they do not know
- * @param id             16 hex digits of the SHA-256 over the batch's own accepted records (label and
- *                       28×28 pixels, in source order), so the same batch always gets the same id
+ * @param id             16 hex digits of the SHA-256 over the batch as read from its source (label
+ *                       and 28×28 pixels of each accepted record, name, rule and content hash of
+ *                       each refused one), so the same batch always gets the same id
  * @param sequence       data version: 1 for the first batch stored, then 2, 3, …
  * @param source         where it came from, as given to {@code ingest}
  * @param ingestedAt     ISO-8601 instant

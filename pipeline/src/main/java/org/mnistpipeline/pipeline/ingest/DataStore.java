@@ -68,10 +68,8 @@ public final class DataStore {
     static final String QUARANTINE = "quarantine.jsonl";
     static final String MANIFEST = "manifest.json";
     static final int CLASSES = 10;
-    /** Files larger than this are refused unread; a 28×28 digit is a few kB in any format. */
-    static final long MAX_FILE_BYTES = 16L << 20;
-    /** Largest picture accepted, in pixels (width × height), checked from the header before decoding. */
-    static final long MAX_PIXELS = 4_000_000L;
+    /** Files larger than this are refused unread (a 40-megapixel photo is well under it). */
+    static final long MAX_FILE_BYTES = 64L << 20;
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{16}");
     private static final int PIXELS = 28 * 28;
@@ -85,7 +83,8 @@ public final class DataStore {
     private final ReentrantLock threadLock = new ReentrantLock();
 
     public DataStore(Path root) {
-        this(root, Clock.systemUTC(), new ImagePreprocessor(MAX_PIXELS), step -> { });
+        // The server's own pixel limit: what it would answer, ingestion can learn from.
+        this(root, Clock.systemUTC(), new ImagePreprocessor(), step -> { });
     }
 
     /** {@code crashPoint} is told each durable step ("staged", "quarantined"); tests throw from it. */
@@ -234,7 +233,7 @@ public final class DataStore {
             validate(c, accepted, byHash, near, refused, conflicted);
         }
         accepted.removeAll(conflicted);
-        String id = batchId(accepted);
+        String id = batchId(accepted, refused);
 
         return locked(() -> {
             cleanStaging();
@@ -364,6 +363,7 @@ public final class DataStore {
         NearDuplicates near = new NearDuplicates();
         for (BatchManifest m : batches()) {
             Path dir = batchesDir.resolve(m.id());
+            verify(m, dir); // a damaged index would let duplicates through unnoticed
             List<String> lines = Files.readAllLines(dir.resolve(RECORDS), StandardCharsets.UTF_8);
             IdxReader.IdxArray signatures = IdxReader.read(dir.resolve(SIGNATURES));
             for (int i = 0; i < lines.size(); i++) {
@@ -548,13 +548,25 @@ public final class DataStore {
         return out;
     }
 
-    /** Content address: the label and pixels of each record, in order. */
-    private static String batchId(List<Accepted> accepted) {
+    /**
+     * Content address of a batch as read from its source, before it is compared with the store:
+     * the label and pixels of each accepted record, in order, and the name, rule and content of
+     * each refused one. The same batch gets the same id wherever it is read from; a batch that
+     * differs only in a refused file is another batch, so that file is quarantined, not ignored.
+     */
+    private static String batchId(List<Accepted> accepted, List<Refused> refused) {
         var digest = Sha256.newDigest();
         for (Accepted a : accepted) {
             digest.update((byte) a.label());
             digest.update(a.pixels());
         }
+        List<String> refusedLines = new ArrayList<>();
+        for (Refused r : refused) {
+            String content = r.sha256() != null ? r.sha256() : r.file() != null ? "size " + r.file().toFile().length() : "";
+            refusedLines.add(r.rejection().record() + "\t" + r.rejection().kind() + "\t" + content + "\n");
+        }
+        refusedLines.sort(null);
+        refusedLines.forEach(line -> digest.update(line.getBytes(StandardCharsets.UTF_8)));
         return Sha256.hex(digest).substring(0, 16);
     }
 

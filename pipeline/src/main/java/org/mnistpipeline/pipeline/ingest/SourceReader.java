@@ -174,7 +174,7 @@ final class SourceReader {
         Map<Path, Integer> lineOf = new HashMap<>();
         int headerLine = firstDataLine(lines);
         for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
+            String line = lines.get(i).replace("\uFEFF", "").strip(); // a BOM from spreadsheet exports
             String where = LABELS_CSV + ":" + (i + 1);
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;

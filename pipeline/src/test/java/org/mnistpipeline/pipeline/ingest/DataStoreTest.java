@@ -191,6 +191,33 @@ class DataStoreTest {
         assertThat(again.rejected()).isEqualTo(first.rejected());
         assertThat(tree(store.root())).isEqualTo(before);
         assertThat(store.batches()).hasSize(1);
+
+        // One more bad file makes it another batch: its records are all stored already, and the new
+        // file is quarantined rather than ignored.
+        write(src.resolve("6/late.png"), "still not a picture".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> store.ingest(src)).isInstanceOfSatisfying(IngestException.class, e -> {
+            assertThat(e.getMessage()).contains("nothing to store");
+            assertThat(byRecord(e.rejected()).get("6/late.png").kind()).isEqualTo(Kind.UNDECODABLE);
+            assertThat(byRecord(e.rejected()).get(MnistDigits.label(GOOD[3]) + "/d" + GOOD[3] + ".png").reason()).contains("in batch " + first.batch().id());
+        });
+        assertThat(store.batches()).hasSize(1);
+    }
+
+    @Test
+    void picturesOverTheServersPixelLimitAreRefusedBeforeDecoding() throws IOException {
+        Path src = tmp.resolve("big");
+        write(src.resolve("3/photo.png"), MnistDigits.png(GOOD[0], 112));
+        write(src.resolve("3/small.png"), MnistDigits.png(GOOD[1], 28));
+        DataStore store = new DataStore(tmp.resolve("store"), Clock.systemUTC(), new ImagePreprocessor(10_000), s -> { });
+
+        IngestResult result = store.ingest(src);
+
+        assertThat(result.batch().accepted()).isEqualTo(1);
+        assertThat(result.rejected()).singleElement().satisfies(r -> {
+            assertThat(r.record()).isEqualTo("3/photo.png");
+            assertThat(r.kind()).isEqualTo(Kind.TOO_LARGE);
+            assertThat(r.reason()).contains("112×112").contains("megapixels");
+        });
     }
 
     @Test
@@ -268,7 +295,7 @@ class DataStoreTest {
     @Test
     void csvSourceLabelsImagesByRowAndRefusesBadRows() throws IOException {
         Path src = tmp.resolve("csv");
-        StringBuilder csv = new StringBuilder("file,label\n");
+        StringBuilder csv = new StringBuilder("\uFEFFfile,label\n"); // with the BOM spreadsheets write
         for (int k = 0; k < 6; k++) {
             int i = GOOD[k];
             write(src.resolve("img/" + i + ".png"), MnistDigits.png(i, 112));
