@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -116,6 +117,25 @@ public final class DataStore {
         } catch (IOException e) {
             throw new DataException("cannot list " + batchesDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The newest batch (highest data version), if any. */
+    public Optional<BatchManifest> latest() {
+        List<BatchManifest> all = batches();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /**
+     * Identity of everything stored: one digest per batch (its {@code sha256}), keyed by data
+     * version ({@code v1}, {@code v2}, …). Changes exactly when a batch is added; a model trained
+     * on {@link #loadAll()} can record it as its data provenance.
+     */
+    public DataFingerprint fingerprint() {
+        Map<String, String> digests = new TreeMap<>();
+        for (BatchManifest m : batches()) {
+            digests.put(String.format(java.util.Locale.ROOT, "v%06d-%s", m.sequence(), m.id()), m.sha256());
+        }
+        return DataFingerprint.of(digests);
     }
 
     public Optional<BatchManifest> batch(String id) {
@@ -303,6 +323,14 @@ public final class DataStore {
                         + " it holds no digit", Kind.BLANK), null, bytes, sha));
                 return;
             }
+            int border = borderMedian(pixels);
+            if (border > 127) {
+                // IDX records are stored as they are, so they must already be ink (255) on black paper (0).
+                refused.add(new Refused(new Rejection(c.name(), "the border is bright (median " + border
+                        + "): IDX images must be white ink on black (0 = paper, 255 = ink); invert the file",
+                        Kind.INVERTED), null, bytes, sha));
+                return;
+            }
             signature = NearDuplicates.signatureOfMnist(pixels);
         } else {
             try {
@@ -371,7 +399,7 @@ public final class DataStore {
                 Ref ref = new Ref(m.id(), f[2], Integer.parseInt(f[1]), null);
                 byHash.putIfAbsent(f[0], ref);
                 near.add(NearDuplicates.entry(
-                        java.util.Arrays.copyOfRange(signatures.data(), i * PIXELS, (i + 1) * PIXELS), ref));
+                        Arrays.copyOfRange(signatures.data(), i * PIXELS, (i + 1) * PIXELS), ref));
             }
         }
         List<Accepted> fresh = new ArrayList<>();
@@ -538,6 +566,21 @@ public final class DataStore {
             sum += p & 0xff;
         }
         return (int) (sum / 255);
+    }
+
+    private static int borderMedian(byte[] pixels) {
+        int[] border = new int[4 * 28 - 4];
+        int n = 0;
+        for (int i = 0; i < 28; i++) {
+            border[n++] = pixels[i] & 0xff;
+            border[n++] = pixels[27 * 28 + i] & 0xff;
+            if (i > 0 && i < 27) {
+                border[n++] = pixels[i * 28] & 0xff;
+                border[n++] = pixels[i * 28 + 27] & 0xff;
+            }
+        }
+        Arrays.sort(border);
+        return border[n / 2];
     }
 
     private static byte[] toBytes(float[] values) {

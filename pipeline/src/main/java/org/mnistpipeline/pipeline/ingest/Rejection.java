@@ -24,6 +24,8 @@ public record Rejection(String record, String reason, Kind kind) {
         UNDECODABLE,
         /** Decodes, but holds no digit (blank, flat or specks only). */
         BLANK,
+        /** An IDX image that is dark ink on white paper, the opposite of the MNIST convention. */
+        INVERTED,
         /** Byte-identical to an accepted record with the same label. */
         DUPLICATE,
         /** The same picture re-encoded or rescaled, same label. */

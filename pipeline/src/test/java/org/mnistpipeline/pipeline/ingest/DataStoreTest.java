@@ -224,6 +224,7 @@ class DataStoreTest {
     void laterBatchesAreNumberedAndTheirDuplicatesOfStoredRecordsRefused() throws IOException {
         DataStore store = new DataStore(tmp.resolve("store"));
         BatchManifest first = store.ingest(mixedBatch()).batch();
+        String fingerprintAfterFirst = store.fingerprint().sha256();
 
         Path src = tmp.resolve("second");
         int stored = GOOD[5];
@@ -243,6 +244,9 @@ class DataStoreTest {
                 .satisfies(r -> assertThat(r.kind()).isEqualTo(Kind.CONFLICTING_DUPLICATE))
                 .satisfies(r -> assertThat(r.reason()).contains("label " + MnistDigits.label(GOOD[7])));
         assertThat(store.batches()).extracting(BatchManifest::sequence).containsExactly(1, 2);
+        assertThat(store.latest()).contains(result.batch());
+        assertThat(store.fingerprint().sha256()).isNotEqualTo(fingerprintAfterFirst);
+        assertThat(store.fingerprint().files()).hasSize(2).containsValue(first.sha256());
         assertThat(store.batch(result.batch().id())).contains(result.batch());
         assertThat(store.loadAll().size()).isEqualTo(first.accepted() + 1);
     }
@@ -263,12 +267,15 @@ class DataStoreTest {
     void idxPairIsTakenAsIsAndBrokenPairsAreRefusedWhole() throws IOException {
         Path src = tmp.resolve("idx");
         int n = 40;
-        byte[] pixels = Arrays.copyOf(MnistDigits.test().pixels(), (n + 2) * 784);
-        byte[] labels = Arrays.copyOf(MnistDigits.test().labels(), n + 2);
+        byte[] pixels = Arrays.copyOf(MnistDigits.test().pixels(), (n + 3) * 784);
+        byte[] labels = Arrays.copyOf(MnistDigits.test().labels(), n + 3);
         Arrays.fill(pixels, n * 784, (n + 1) * 784, (byte) 0); // record n: blank
         labels[n + 1] = 11; // record n+1: label out of range
-        write(src.resolve("batch-images-idx3-ubyte"), idx(pixels, n + 2, 28, 28));
-        write(src.resolve("batch-labels-idx1-ubyte"), idx(labels, n + 2));
+        for (int p = 0; p < 784; p++) { // record n+2: black ink on white, the wrong way round
+            pixels[(n + 2) * 784 + p] = (byte) (255 - (MnistDigits.test().pixels()[p] & 0xff));
+        }
+        write(src.resolve("batch-images-idx3-ubyte"), idx(pixels, n + 3, 28, 28));
+        write(src.resolve("batch-labels-idx1-ubyte"), idx(labels, n + 3));
         write(src.resolve("more-images-idx3-ubyte"), idx(new byte[3 * 784], 3, 28, 28));
         write(src.resolve("more-labels-idx1-ubyte"), idx(new byte[2], 2));
         write(src.resolve("wide-images-idx3-ubyte"), idx(new byte[2 * 28 * 30], 2, 28, 30));
@@ -280,10 +287,11 @@ class DataStoreTest {
         assertThat(result.batch().accepted()).isEqualTo(n);
         Map<String, Rejection> rejected = byRecord(result.rejected());
         assertThat(rejected.keySet()).containsExactlyInAnyOrder("batch-images-idx3-ubyte#" + n,
-                "batch-images-idx3-ubyte#" + (n + 1), "more-images-idx3-ubyte", "more-labels-idx1-ubyte",
+                "batch-images-idx3-ubyte#" + (n + 1), "batch-images-idx3-ubyte#" + (n + 2), "more-images-idx3-ubyte", "more-labels-idx1-ubyte",
                 "wide-images-idx3-ubyte");
         assertThat(rejected.get("batch-images-idx3-ubyte#" + n).kind()).isEqualTo(Kind.BLANK);
         assertThat(rejected.get("batch-images-idx3-ubyte#" + (n + 1)).reason()).contains("IDX label '11'");
+        assertThat(rejected.get("batch-images-idx3-ubyte#" + (n + 2)).kind()).isEqualTo(Kind.INVERTED);
         assertThat(rejected.get("more-images-idx3-ubyte").reason()).contains("3 images but").contains("2 labels");
         assertThat(rejected.get("wide-images-idx3-ubyte").reason()).contains("no labels file");
 
