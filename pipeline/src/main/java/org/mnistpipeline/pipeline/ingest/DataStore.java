@@ -247,7 +247,7 @@ public final class DataStore {
         // Pass 1, outside the lock: each record on its own and against the rest of the batch.
         List<Accepted> accepted = new ArrayList<>();
         Map<String, Ref> byHash = new HashMap<>();
-        NearDuplicates near = new NearDuplicates();
+        NearDuplicates<Ref> near = new NearDuplicates<>();
         List<Accepted> conflicted = new ArrayList<>();
         for (SourceReader.Candidate c : listing.candidates()) {
             validate(c, accepted, byHash, near, refused, conflicted);
@@ -280,7 +280,7 @@ public final class DataStore {
     }
 
     private void validate(SourceReader.Candidate c, List<Accepted> accepted, Map<String, Ref> byHash,
-            NearDuplicates near, List<Refused> refused, List<Accepted> conflicted) {
+            NearDuplicates<Ref> near, List<Refused> refused, List<Accepted> conflicted) {
         byte[] bytes;
         if (c.idxPixels() != null) {
             bytes = c.idxPixels();
@@ -348,10 +348,9 @@ public final class DataStore {
             }
         }
         Accepted a = new Accepted(c.name(), label, pixels, sha, signature, c.file(), bytes);
-        NearDuplicates.Entry entry = NearDuplicates.entry(signature, null);
-        Optional<NearDuplicates.Match> match = near.find(entry);
+        Optional<NearDuplicates.Match<Ref>> match = near.find(NearDuplicates.entry(signature, null));
         if (match.isPresent()) {
-            Ref other = (Ref) match.get().owner();
+            Ref other = match.get().owner();
             String how = String.format(java.util.Locale.ROOT, "the same picture (similarity %.3f) as",
                     match.get().similarity());
             refused.add(new Refused(duplicate(c.name(), label, other, how, Kind.NEAR_DUPLICATE), c.file(), bytes, sha));
@@ -388,7 +387,7 @@ public final class DataStore {
     /** Drops (into {@code refused}) the records already stored in an earlier batch. */
     private List<Accepted> againstStore(List<Accepted> accepted, List<Refused> refused) throws IOException {
         Map<String, Ref> byHash = new HashMap<>();
-        NearDuplicates near = new NearDuplicates();
+        NearDuplicates<Ref> near = new NearDuplicates<>();
         for (BatchManifest m : batches()) {
             Path dir = batchesDir.resolve(m.id());
             verify(m, dir); // a damaged index would let duplicates through unnoticed
@@ -410,11 +409,11 @@ public final class DataStore {
                         a.file(), a.rawBytes(), a.sha256()));
                 continue;
             }
-            Optional<NearDuplicates.Match> match = near.find(NearDuplicates.entry(a.signature(), null));
+            Optional<NearDuplicates.Match<Ref>> match = near.find(NearDuplicates.entry(a.signature(), null));
             if (match.isPresent()) {
                 String how = String.format(java.util.Locale.ROOT, "the same picture (similarity %.3f) as",
                         match.get().similarity());
-                refused.add(new Refused(duplicate(a.name(), a.label(), (Ref) match.get().owner(), how,
+                refused.add(new Refused(duplicate(a.name(), a.label(), match.get().owner(), how,
                         Kind.NEAR_DUPLICATE), a.file(), a.rawBytes(), a.sha256()));
                 continue;
             }

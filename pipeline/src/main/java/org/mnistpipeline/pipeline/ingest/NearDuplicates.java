@@ -28,19 +28,19 @@ import java.util.Optional;
  * most {@code sqrt(2 - 2 * THRESHOLD)} (Euclidean), so also in each coordinate; a grid over three of them with that cell size,
  * probed in neighbouring cells, finds every candidate, which is then checked in full.
  */
-final class NearDuplicates {
+final class NearDuplicates<T> {
     static final double THRESHOLD = 0.995;
     static final int SIZE = 28;
     private static final double CELL = Math.sqrt(2 - 2 * THRESHOLD);
     private static final int[] GRID_BLOCKS = {5, 6, 9};
 
     /** A unit-length signature and what it belongs to. */
-    record Entry(float[] unit, float[] blocks, Object owner) {}
+    record Entry<T>(float[] unit, float[] blocks, T owner) {}
 
     /** The closest match found, with its similarity. */
-    record Match(Object owner, double similarity) {}
+    record Match<T>(T owner, double similarity) {}
 
-    private final Map<Long, List<Entry>> grid = new HashMap<>();
+    private final Map<Long, List<Entry<T>>> grid = new HashMap<>();
 
     /** The signature of a decoded picture, as bytes 0–255 (the form stored with a batch). */
     static byte[] signature(BufferedImage image) {
@@ -112,7 +112,7 @@ final class NearDuplicates {
         return bytes;
     }
 
-    static Entry entry(byte[] signature, Object owner) {
+    static <T> Entry<T> entry(byte[] signature, T owner) {
         float[] unit = new float[signature.length];
         double norm = 0;
         for (int i = 0; i < signature.length; i++) {
@@ -129,31 +129,31 @@ final class NearDuplicates {
                 blocks[(y / 7) * 4 + x / 7] += unit[y * SIZE + x] / 7f;
             }
         }
-        return new Entry(unit, blocks, owner);
+        return new Entry<>(unit, blocks, owner);
     }
 
-    void add(Entry e) {
+    void add(Entry<T> e) {
         grid.computeIfAbsent(key(cells(e), 0, 0, 0), k -> new ArrayList<>()).add(e);
     }
 
     /** The most similar entry at or above the threshold, if any. */
-    Optional<Match> find(Entry e) {
+    Optional<Match<T>> find(Entry<?> e) {
         long[] c = cells(e);
-        Match best = null;
+        Match<T> best = null;
         for (int d0 = -1; d0 <= 1; d0++) {
             for (int d1 = -1; d1 <= 1; d1++) {
                 for (int d2 = -1; d2 <= 1; d2++) {
-                    List<Entry> bucket = grid.get(key(c, d0, d1, d2));
+                    List<Entry<T>> bucket = grid.get(key(c, d0, d1, d2));
                     if (bucket == null) {
                         continue;
                     }
-                    for (Entry other : bucket) {
+                    for (Entry<T> other : bucket) {
                         if (!blocksClose(e.blocks, other.blocks)) {
                             continue;
                         }
                         double sim = dot(e.unit, other.unit);
                         if (sim >= THRESHOLD && (best == null || sim > best.similarity())) {
-                            best = new Match(other.owner, sim);
+                            best = new Match<>(other.owner, sim);
                         }
                     }
                 }
@@ -162,7 +162,7 @@ final class NearDuplicates {
         return Optional.ofNullable(best);
     }
 
-    private static long[] cells(Entry e) {
+    private static long[] cells(Entry<?> e) {
         long[] c = new long[GRID_BLOCKS.length];
         for (int i = 0; i < c.length; i++) {
             c[i] = (long) Math.floor(e.blocks[GRID_BLOCKS[i]] / CELL);

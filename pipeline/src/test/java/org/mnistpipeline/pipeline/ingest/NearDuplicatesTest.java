@@ -15,7 +15,7 @@ class NearDuplicatesTest {
     }
 
     private static double similarity(byte[] a, byte[] b) {
-        NearDuplicates index = new NearDuplicates();
+        NearDuplicates<String> index = new NearDuplicates<>();
         index.add(NearDuplicates.entry(a, "a"));
         return index.find(NearDuplicates.entry(b, "b")).map(NearDuplicates.Match::similarity).orElse(0.0);
     }
@@ -49,10 +49,10 @@ class NearDuplicatesTest {
 
     @Test
     void distinctMnistDigitsAreNotNearDuplicatesEvenOnes() {
-        NearDuplicates index = new NearDuplicates();
+        NearDuplicates<Integer> index = new NearDuplicates<>();
         int found = 0;
         for (int i = 0; i < 4000; i++) {
-            NearDuplicates.Entry e = NearDuplicates.entry(
+            NearDuplicates.Entry<Integer> e = NearDuplicates.entry(
                     NearDuplicates.signatureOfMnist(MnistDigits.pixels(i)), i);
             if (index.find(e).isPresent()) {
                 found++;
@@ -65,7 +65,7 @@ class NearDuplicatesTest {
     @Test
     void theGridFindsEveryPairABruteForceComparisonFinds() {
         Random random = new Random(42);
-        NearDuplicates index = new NearDuplicates();
+        NearDuplicates<Integer> index = new NearDuplicates<>();
         byte[][] originals = new byte[300][];
         for (int i = 0; i < originals.length; i++) {
             originals[i] = NearDuplicates.signatureOfMnist(MnistDigits.pixels(i));
