@@ -1,19 +1,34 @@
 package org.mnistpipeline.cli;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.MnistFetcher;
+import org.mnistpipeline.io.Json;
+import org.mnistpipeline.pipeline.ingest.BatchManifest;
+import org.mnistpipeline.pipeline.ingest.DataStore;
+import org.mnistpipeline.pipeline.ingest.IngestException;
+import org.mnistpipeline.pipeline.ingest.IngestResult;
+import org.mnistpipeline.pipeline.ingest.Rejection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code mnist data ...}: get and inspect datasets. */
-@Command(name = "data", description = "Fetch and inspect datasets.", mixinStandardHelpOptions = true,
-        subcommands = {DataCommand.Fetch.class, DataCommand.Info.class})
+/** {@code mnist data ...}: get, inspect and ingest datasets. */
+@Command(name = "data", description = "Fetch, inspect and ingest datasets.", mixinStandardHelpOptions = true,
+        subcommands = {DataCommand.Fetch.class, DataCommand.Info.class, DataCommand.Ingest.class,
+                DataCommand.Batches.class})
 final class DataCommand {
     @ParentCommand
     MnistCli root;
+
+    DataStore store(Path dir) {
+        return new DataStore(dir != null ? dir : root.context.locations.dataStore());
+    }
 
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = "Download MNIST into the cache (or --data-dir), verifying every file by SHA-256."
@@ -53,6 +68,121 @@ final class DataCommand {
                     dataset.train().rows(), dataset.train().cols(), dataset.test().size(), dataset.numClasses(),
                     dataset.fingerprint().sha256());
             return 0;
+        }
+    }
+
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Validate a labelled batch (IDX pair, label folders 0-9, or images with labels.csv),"
+                    + " quarantine bad records with a reason each, and store the rest as a new data version."
+                    + " Re-ingesting the same batch changes nothing.")
+    static final class Ingest implements Callable<Integer> {
+        private static final int MAX_LISTED = 20;
+
+        @ParentCommand
+        DataCommand parent;
+
+        @Parameters(paramLabel = "SOURCE", description = "Directory holding the batch.")
+        Path source;
+
+        @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore).")
+        Path storeDir;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Context context = parent.root.context;
+            DataStore store = parent.store(storeDir);
+            IngestResult result;
+            try {
+                result = store.ingest(source);
+            } catch (IngestException e) {
+                if (json) {
+                    context.out.println(Json.pretty(Map.of("stored", false, "rejected", e.rejected())));
+                } else {
+                    printRejections(context, e.rejected());
+                }
+                throw e;
+            }
+            if (json) {
+                context.out.println(Json.pretty(result));
+                return ExitCodes.OK;
+            }
+            BatchManifest b = result.batch();
+            if (result.alreadyIngested()) {
+                context.out.printf("already ingested: batch %s (data version %d), nothing written%n", b.id(), b.sequence());
+            }
+            context.out.printf("batch        %s%ndata version %d%nsource       %s (%s)%naccepted     %d%n"
+                            + "quarantined  %d%s%nduplicates   %d%nper class    %s%nstore        %s%n",
+                    b.id(), b.sequence(), b.source(), b.format(), b.accepted(), b.quarantined(),
+                    b.quarantined() == 0 ? "" : " (" + byKind(b.rejectedByKind()) + ")", b.duplicates(),
+                    perClass(b.classCounts()), store.root());
+            printRejections(context, result.rejected());
+            return ExitCodes.OK;
+        }
+
+        /** The first reasons; all of them are in the batch's quarantine.jsonl. */
+        private void printRejections(Context context, List<Rejection> rejected) {
+            rejected.stream().limit(MAX_LISTED)
+                    .forEach(r -> context.out.println("  quarantined " + r.record() + ": " + r.reason()));
+            if (rejected.size() > MAX_LISTED) {
+                context.out.println("  … and " + (rejected.size() - MAX_LISTED) + " more; every reason is in "
+                        + parent.store(storeDir).root() + "/quarantine/<batch>/quarantine.jsonl");
+            }
+        }
+
+        private static String byKind(Map<String, Integer> counts) {
+            StringBuilder s = new StringBuilder();
+            new java.util.TreeMap<>(counts).forEach((kind, n) -> s.append(s.isEmpty() ? "" : ", ").append(n).append(' ')
+                    .append(kind.toLowerCase(java.util.Locale.ROOT).replace('_', ' ')));
+            return s.toString();
+        }
+    }
+
+    static String perClass(int[] counts) {
+        StringBuilder s = new StringBuilder();
+        for (int c = 0; c < counts.length; c++) {
+            s.append(c == 0 ? "" : " ").append(c).append(':').append(counts[c]);
+        }
+        return s.toString();
+    }
+
+    @Command(name = "batches", aliases = "list", mixinStandardHelpOptions = true,
+            description = "List the ingested batches, oldest first.")
+    static final class Batches implements Callable<Integer> {
+        @ParentCommand
+        DataCommand parent;
+
+        @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore).")
+        Path storeDir;
+
+        @Option(names = "--json", description = "Print the manifests as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Context context = parent.root.context;
+            List<BatchManifest> batches = parent.store(storeDir).batches();
+            if (json) {
+                context.out.println(Json.pretty(batches));
+                return ExitCodes.OK;
+            }
+            if (batches.isEmpty()) {
+                context.out.println("no batches in " + parent.store(storeDir).root() + "; add one with `mnist data ingest SOURCE`");
+                return ExitCodes.OK;
+            }
+            context.out.printf("%-8s %-16s %9s %11s  %-30s %s%n", "version", "batch", "accepted", "quarantined",
+                    "ingested", "source");
+            for (BatchManifest b : batches) {
+                context.out.printf("%-8d %-16s %9d %11d  %-30s %s%n", b.sequence(), b.id(), b.accepted(),
+                        b.quarantined(), b.ingestedAt(), b.source());
+            }
+            int total = batches.stream().mapToInt(BatchManifest::accepted).sum();
+            int[] perClass = new int[10];
+            batches.forEach(b -> Arrays.setAll(perClass, c -> perClass[c] + b.classCounts()[c]));
+            context.out.printf("total    %d images; per class %s%n", total, perClass(perClass));
+            return ExitCodes.OK;
         }
     }
 }

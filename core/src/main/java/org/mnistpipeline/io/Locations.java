@@ -11,8 +11,8 @@ import java.util.Map;
  *   <li>{@code MNIST_CACHE_DIR} (default {@code $XDG_CACHE_HOME/mnist-pipeline} or
  *       {@code ~/.cache/mnist-pipeline}): downloads and unpacked natives, safe to delete.</li>
  *   <li>{@code MNIST_DATA_DIR} (default {@code <cache>/data/mnist}): the verified MNIST files.</li>
- *   <li>{@code MNIST_HOME} (default {@code ~/.mnist-pipeline}): the model registry and training runs,
- *       which are not safe to delete.</li>
+ *   <li>{@code MNIST_HOME} (default {@code ~/.mnist-pipeline}): the model registry, training runs and
+ *       the ingested-data store, which are not safe to delete.</li>
  * </ul>
  */
 public record Locations(Path cacheDir, Path dataDir, Path home) {
@@ -45,5 +45,10 @@ public record Locations(Path cacheDir, Path dataDir, Path home) {
     /** The retraining pipeline's run records, work directories, lock and notifications. */
     public Path pipeline() {
         return home.resolve("pipeline");
+    }
+
+    /** Ingested labelled batches: versioned, content-addressed, never rewritten. */
+    public Path dataStore() {
+        return home.resolve("datastore");
     }
 }

@@ -198,9 +198,10 @@ public final class ImagePreprocessor {
 
     /**
      * Reads the image dimensions from the header, refuses images over the limit, then decodes.
-     * Never uses ImageIO's disk cache (a global switch, and slow on Lambda's /tmp).
+     * Never uses ImageIO's disk cache (a global switch, and slow on Lambda's /tmp). Public so that
+     * data ingestion decodes untrusted files with the same guards, once, and keeps the image.
      */
-    BufferedImage decode(byte[] bytes) {
+    public BufferedImage decode(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new InferenceException(Kind.BAD_INPUT, "the image is empty: send PNG, JPEG, GIF or BMP bytes");
         }
