@@ -58,7 +58,7 @@ public final class RetrainScenario {
         int baseImages = args.length > 2 ? Integer.parseInt(args[2]) : 30_000;
         int newImages = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
         String shift = args.length > 4 ? args[4] : "thick+slant:12";
-        Function<Path, BatchStore> stores = BenchStores::open;
+        Function<Path, BatchStore> stores = org.mnistpipeline.pipeline.DataStoreBatches::at;
 
         Dataset mnist = IdxDirectory.load(org.mnistpipeline.io.Locations.fromEnvironment().dataDir());
         Path base = work.resolve("base-" + baseImages);

@@ -142,7 +142,7 @@ class PipelineRunnerTest {
     void newShiftedDataIsLearntIncrementallyAndPromotedWithLineage() {
         ModelRegistry registry = registry();
         String v1 = championVersion;
-        BatchStore store = new TemporaryIdxStore();
+        BatchStore store = DataStoreBatches.at(home.resolve("datastore"));
         Path batch = batch(home.resolve("batch1"), 50_000, 2500, "thick", false);
 
         RunRecord run = runner(registry, store, training).run(request(List.of(batch), true));
@@ -177,7 +177,7 @@ class PipelineRunnerTest {
     @Test
     void aBadChallengerIsRejectedEvenAfterTheFullRetrainFallbackAndTheChampionStays() {
         ModelRegistry registry = registry();
-        BatchStore store = new TemporaryIdxStore();
+        BatchStore store = DataStoreBatches.at(home.resolve("datastore"));
         // Labels deliberately wrong: whatever learns them gets worse on the original test set.
         Path batch = batch(home.resolve("bad"), 52_000, 2500, null, true);
 
@@ -203,7 +203,7 @@ class PipelineRunnerTest {
     @Test
     void aRunKilledDuringTrainingResumesFromItsLastCheckpoint() {
         ModelRegistry registry = registry();
-        BatchStore store = new TemporaryIdxStore();
+        BatchStore store = DataStoreBatches.at(home.resolve("datastore"));
         Path batch = batch(home.resolve("batch"), 54_000, 2000, "slant:15", false);
         // The process "dies" right after epoch 1's checkpoint: an Error, which the runner does not catch,
         // leaves the run record exactly as a SIGKILL would.
@@ -235,7 +235,7 @@ class PipelineRunnerTest {
     @Test
     void aSecondRunIsRefusedWhileTheLockIsHeld() {
         ModelRegistry registry = registry();
-        PipelineRunner runner = runner(registry, new TemporaryIdxStore(), training);
+        PipelineRunner runner = runner(registry, DataStoreBatches.at(home.resolve("datastore")), training);
         try (PipelineLock held = PipelineLock.acquire(home.resolve("pipeline/lock"))) {
             assertThatThrownBy(() -> runner.run(RetrainRequest.defaults()))
                     .isInstanceOf(PipelineLock.BusyException.class)
@@ -250,7 +250,7 @@ class PipelineRunnerTest {
     @Test
     void aFailingStepLeavesTheChampionAloneAndTheRunCanBeRetried() throws Exception {
         ModelRegistry registry = registry();
-        PipelineRunner runner = runner(registry, new TemporaryIdxStore(), training);
+        PipelineRunner runner = runner(registry, DataStoreBatches.at(home.resolve("datastore")), training);
         Path missing = home.resolve("not-yet-there");
 
         assertThatThrownBy(() -> runner.run(request(List.of(missing), true)))

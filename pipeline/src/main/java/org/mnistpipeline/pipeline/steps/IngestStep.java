@@ -12,14 +12,19 @@ import org.mnistpipeline.pipeline.BatchStore.StoredBatch;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
+import org.mnistpipeline.pipeline.ingest.IngestException;
 
 /** Stores the request's sources (and every batch in its inbox) in the data store; repeats are no-ops. */
 public final class IngestStep implements Step<IngestStep.Input, IngestStep.Output> {
 
     public record Input(RetrainRequest request) {}
 
-    /** @param newImages images accepted from content not seen before */
-    public record Output(List<StoredBatch> batches, int newImages, int quarantined) {}
+    /**
+     * @param newImages images accepted from content not seen before
+     * @param refused   sources with nothing acceptable in them, each with the reason; their records
+     *                  are quarantined in the store, and the other sources go ahead
+     */
+    public record Output(List<StoredBatch> batches, int newImages, int quarantined, List<String> refused) {}
 
     @Override
     public String name() {
@@ -41,11 +46,19 @@ public final class IngestStep implements Step<IngestStep.Input, IngestStep.Outpu
         List<StoredBatch> batches = new ArrayList<>();
         int newImages = 0;
         int quarantined = 0;
+        List<String> refused = new ArrayList<>();
         for (Path source : sources) {
             if (!Files.isDirectory(source)) {
                 throw new DataException("batch source " + source + " is not a directory");
             }
-            StoredBatch batch = context.store().ingest(source);
+            StoredBatch batch;
+            try {
+                batch = context.store().ingest(source);
+            } catch (IngestException e) {
+                context.log().accept("ingest: " + source + " refused: " + e.getMessage());
+                refused.add(source + ": " + e.getMessage());
+                continue;
+            }
             context.log().accept(String.format("ingest: %s -> batch %s (%d accepted, %d quarantined%s)", source,
                     batch.id(), batch.accepted(), batch.quarantined(), batch.alreadyIngested() ? ", already stored" : ""));
             batches.add(batch);
@@ -54,7 +67,7 @@ public final class IngestStep implements Step<IngestStep.Input, IngestStep.Outpu
                 quarantined += batch.quarantined();
             }
         }
-        return new Output(batches, newImages, quarantined);
+        return new Output(batches, newImages, quarantined, refused);
     }
 
     private static List<Path> inboxBatches(Path inbox) {
