@@ -11,8 +11,8 @@ import java.util.Map;
  *   <li>{@code MNIST_CACHE_DIR} (default {@code $XDG_CACHE_HOME/mnist-pipeline} or
  *       {@code ~/.cache/mnist-pipeline}): downloads and unpacked natives, safe to delete.</li>
  *   <li>{@code MNIST_DATA_DIR} (default {@code <cache>/data/mnist}): the verified MNIST files.</li>
- *   <li>{@code MNIST_HOME} (default {@code ~/.mnist-pipeline}): the model registry and training runs,
- *       which are not safe to delete.</li>
+ *   <li>{@code MNIST_HOME} (default {@code ~/.mnist-pipeline}): the model registry, training runs and
+ *       drift-monitoring summaries, which are not safe to delete.</li>
  * </ul>
  */
 public record Locations(Path cacheDir, Path dataDir, Path home) {
@@ -40,5 +40,10 @@ public record Locations(Path cacheDir, Path dataDir, Path home) {
 
     public Path runs() {
         return home.resolve("runs");
+    }
+
+    /** Prediction summaries written by the model server, read by {@code mnist monitor}. */
+    public Path monitoring() {
+        return home.resolve("monitoring");
     }
 }
