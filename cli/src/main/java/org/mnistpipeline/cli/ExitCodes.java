@@ -18,6 +18,10 @@ public final class ExitCodes {
     public static final int MODEL = 5;
     /** A quality gate refused the result (e.g. accuracy below a required floor). */
     public static final int GATE = 6;
+    /** {@code mnist monitor}: served predictions have drifted from the model's baseline. */
+    public static final int DRIFT = 7;
+    /** {@code mnist monitor}: too few predictions in the window to tell drift from noise. */
+    public static final int INSUFFICIENT_DATA = 8;
 
     private ExitCodes() {}
 

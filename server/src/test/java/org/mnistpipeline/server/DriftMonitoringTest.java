@@ -6,21 +6,18 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.data.Shifts;
+import org.mnistpipeline.inference.Baselines;
 import org.mnistpipeline.inference.OnnxPredictor;
-import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictorOptions;
 import org.mnistpipeline.monitor.Baseline;
 import org.mnistpipeline.monitor.DriftMonitor;
 import org.mnistpipeline.monitor.DriftReport;
-import org.mnistpipeline.monitor.SummaryAccumulator;
 import org.mnistpipeline.monitor.SummaryStore;
 
 /**
@@ -37,20 +34,9 @@ class DriftMonitoringTest {
 
     /** The model's own predictions on all 10,000 test images, as `mnist monitor` computes them. */
     private static Baseline baseline(Path onnx) {
-        LabeledImages test = Digits.test();
-        List<float[]> images = new ArrayList<>(test.size());
-        for (int i = 0; i < test.size(); i++) {
-            images.add(Digits.floats(i));
+        try (OnnxPredictor predictor = OnnxPredictor.fromFile(onnx, Fixtures.VERSION, PredictorOptions.defaults())) {
+            return Baselines.compute(predictor, Digits.test(), "MNIST test set");
         }
-        SummaryAccumulator acc = SummaryAccumulator.mnist();
-        try (OnnxPredictor predictor = OnnxPredictor.fromFile(onnx, Fixtures.VERSION, new PredictorOptions(2, 256))) {
-            List<Prediction> predictions = predictor.predictBatch(images);
-            for (int i = 0; i < predictions.size(); i++) {
-                acc.record(images.get(i), predictions.get(i).label(), predictions.get(i).confidence());
-            }
-        }
-        Instant now = Instant.now();
-        return Baseline.of("MNIST test set", acc.drain(Fixtures.VERSION, now, now));
     }
 
     /** Every 25th test image: both halves of the test set (different writers), as real traffic mixes. */
