@@ -27,25 +27,29 @@ public record InputStats(double meanIntensity, double inkFraction, int inkWidth,
         int maxX = -1;
         int minY = Integer.MAX_VALUE;
         int maxY = -1;
-        for (int i = 0; i < image.length; i++) {
-            float v = image[i];
-            if (v <= 0) {
-                continue; // paper: most pixels, nothing to add
+        int rows = image.length / cols;
+        for (int y = 0; y < rows; y++) {
+            int row = y * cols;
+            double rowSum = 0;
+            double rowSumX = 0;
+            for (int x = 0; x < cols; x++) {
+                float v = image[row + x];
+                rowSum += v;
+                rowSumX += v * x;
+                if (v >= INK) {
+                    ink++;
+                    minX = Math.min(minX, x);
+                    maxX = Math.max(maxX, x);
+                    minY = Math.min(minY, y);
+                    maxY = y;
+                }
             }
-            int y = i / cols;
-            int x = i - y * cols;
-            sum += v;
-            sumX += v * x;
-            sumY += v * y;
-            sumXY += (double) v * x * y;
-            sumYY += (double) v * y * y;
-            if (v >= INK) {
-                ink++;
-                minX = Math.min(minX, x);
-                maxX = Math.max(maxX, x);
-                minY = Math.min(minY, y);
-                maxY = Math.max(maxY, y);
-            }
+            // Per-row sums, then weighted by y once: the inner loop stays a few adds per pixel.
+            sum += rowSum;
+            sumX += rowSumX;
+            sumY += rowSum * y;
+            sumXY += rowSumX * y;
+            sumYY += rowSum * y * y;
         }
         double slant = 0;
         if (sum > 0) {
