@@ -76,8 +76,9 @@ final class MonitorCommand implements Callable<Integer> {
         Duration span = parseWindow(window);
         ModelPackage pkg = context.registry().get(model);
         String version = pkg.manifest().version();
-        boolean computed = !pkg.files().contains(Baseline.FILE);
-        Baseline baseline = computed ? computeBaseline(context, pkg, version) : Baseline.read(pkg.file(Baseline.FILE));
+        java.util.Optional<Baseline> stored = Baseline.in(pkg);
+        boolean computed = stored.isEmpty();
+        Baseline baseline = stored.orElseGet(() -> computeBaseline(context, pkg, version));
         Path dir = monitorDir != null ? monitorDir : context.locations.monitoring();
         DriftReport report = DriftMonitor.check(dir, version, baseline, span, Instant.now(), threshold, minSamples);
         print(context, report, dir, computed);

@@ -3,7 +3,9 @@ package org.mnistpipeline.monitor;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.registry.ModelPackage;
 
 /**
  * What a model's predictions looked like on data like its training data: the reference that
@@ -52,5 +54,10 @@ public record Baseline(int formatVersion, String source, String createdAt, Predi
 
     public static Baseline read(Path file) {
         return Json.read(file, Baseline.class);
+    }
+
+    /** The baseline a model package carries as {@value #FILE}; empty for packages released without one. */
+    public static Optional<Baseline> in(ModelPackage pkg) {
+        return pkg.files().contains(FILE) ? Optional.of(read(pkg.file(FILE))) : Optional.empty();
     }
 }
