@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -19,6 +20,11 @@ import java.util.stream.Stream;
  * window times inside the file, never on the name.
  */
 public final class SummaryStore {
+    /**
+     * The longest window a writer may use. Lets {@link #read} skip, by name alone, files that
+     * start too early to overlap: a year of one-minute windows is half a million files.
+     */
+    public static final Duration MAX_WINDOW = Duration.ofDays(1);
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -62,6 +68,10 @@ public final class SummaryStore {
                 if (name.startsWith(".") || !name.endsWith(".json")) {
                     continue; // AtomicFiles' temporaries and anything else that is not ours
                 }
+                Instant named = nameTime(name);
+                if (named != null && (!named.isBefore(to) || named.isBefore(from.minus(MAX_WINDOW)))) {
+                    continue; // starts after the span, or too early to reach into it
+                }
                 PredictionSummary summary;
                 try {
                     summary = PredictionSummary.read(file);
@@ -79,6 +89,19 @@ public final class SummaryStore {
             throw new UncheckedIOException("cannot list " + versionDir, e);
         }
         return new Found(found, skipped);
+    }
+
+    /** The window start a file name begins with, or null for a name this class did not write. */
+    private static Instant nameTime(String name) {
+        int length = "yyyyMMddTHHmmss.SSSZ".length();
+        if (name.length() < length) {
+            return null;
+        }
+        try {
+            return Instant.from(NAME_TIME.parse(name.substring(0, length)));
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
     }
 
     private Path versionDir(String modelVersion) {

@@ -122,6 +122,19 @@ class DriftMonitorTest {
     }
 
     @Test
+    void filesNamedForAWindowFarOutsideTheSpanAreNotEvenOpened() throws Exception {
+        Files.createDirectories(tmp.resolve("v1"));
+        // Torn, but named for a window two days back or in the future: skipped by name, not counted.
+        Files.writeString(tmp.resolve("v1/20261126T050000.000Z-x.json"), "{ torn");
+        Files.writeString(tmp.resolve("v1/20261128T060000.000Z-x.json"), "{ torn");
+        Files.writeString(tmp.resolve("v1/not-a-time.json"), "{ torn");
+
+        DriftReport report = DriftMonitor.check(tmp, "v1", baseline, Duration.ofHours(1), NOW, 0.2);
+
+        assertThat(report.skippedFiles()).isEqualTo(1); // only the one whose name says nothing
+    }
+
+    @Test
     void aBaselineOfAnotherModelOrBadArgumentsAreRefused() {
         assertThatThrownBy(() -> DriftMonitor.check(tmp, "v2", baseline, Duration.ofHours(1), NOW, 0.2))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the baseline is of model v1, not v2");

@@ -109,8 +109,10 @@ public record ServerConfig(
             if (!(sampleRate > 0 && sampleRate <= 1)) {
                 throw new IllegalArgumentException("monitoring sample rate must be in (0, 1], got " + sampleRate);
             }
-            if (flushInterval.isNegative() || flushInterval.isZero()) {
-                throw new IllegalArgumentException("monitoring flush interval must be positive, got " + flushInterval);
+            if (flushInterval.isNegative() || flushInterval.isZero()
+                    || flushInterval.compareTo(org.mnistpipeline.monitor.SummaryStore.MAX_WINDOW) > 0) {
+                throw new IllegalArgumentException("monitoring flush interval must be positive and at most "
+                        + org.mnistpipeline.monitor.SummaryStore.MAX_WINDOW.toHours() + " h, got " + flushInterval);
             }
         }
 
