@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# JMH: ONNX Runtime predictor latency (batch 1), throughput (batch 64), PNG preprocessing cost.
+# JMH: ONNX Runtime predictor latency (batch 1), throughput (batch 64), PNG preprocessing cost,
+# and the per-prediction cost of drift-monitoring summaries.
 # Usage: bench/inference-jmh.sh [MODEL_DIR]   (default: the production model in the registry)
 #        -> bench/results/inference-jmh-<date>.json
 set -euo pipefail

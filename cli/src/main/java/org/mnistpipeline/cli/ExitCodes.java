@@ -18,8 +18,12 @@ public final class ExitCodes {
     public static final int MODEL = 5;
     /** A quality gate refused the result (e.g. accuracy below a required floor). */
     public static final int GATE = 6;
-    /** Another retraining run holds the pipeline lock. */
-    public static final int BUSY = 8;
+    /** {@code mnist monitor}: served predictions have drifted from the model's baseline. */
+    public static final int DRIFT = 7;
+    /** {@code mnist monitor}: too few predictions in the window to tell drift from noise. */
+    public static final int INSUFFICIENT_DATA = 8;
+    /** {@code mnist retrain}: another retraining run holds the pipeline lock. */
+    public static final int BUSY = 9;
 
     private ExitCodes() {}
 

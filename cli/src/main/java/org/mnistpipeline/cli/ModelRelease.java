@@ -13,10 +13,12 @@ import org.mnistpipeline.io.Json;
 import org.mnistpipeline.eval.GateException;
 import org.mnistpipeline.export.OnnxExporter;
 import org.mnistpipeline.export.Quantization;
+import org.mnistpipeline.inference.Baselines;
 import org.mnistpipeline.inference.OnnxPredictor;
 import org.mnistpipeline.inference.PredictorOptions;
 import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.model.WeightsFile;
+import org.mnistpipeline.monitor.Baseline;
 import org.mnistpipeline.registry.ModelPackage;
 import org.mnistpipeline.registry.ModelRegistry;
 import org.mnistpipeline.train.Engines;
@@ -88,7 +90,9 @@ final class ModelRelease {
         ModelManifest registered = registry.register(staging);
         // Exported once the version is known, so the ONNX metadata names it.
         Map<String, byte[]> onnx = new LinkedHashMap<>();
-        onnx.put(ONNX_FILE, OnnxExporter.export(result.spec(), byName(result), registered.version()));
+        byte[] model = OnnxExporter.export(result.spec(), byName(result), registered.version());
+        onnx.put(ONNX_FILE, model);
+        onnx.put(Baseline.FILE, baseline(context, model, registered.version(), dataset).toJson());
         if (check != null) {
             onnx.put(INT8_FILE, OnnxExporter.export(result.spec(), byName(result), registered.version(),
                     Quantization.INT8));
@@ -98,6 +102,18 @@ final class ModelRelease {
         ModelRelease release = new ModelRelease(registered, test, reportDir, result);
         release.quantization = check;
         return release;
+    }
+
+    /**
+     * The drift-monitoring baseline: the exported model's own predictions (ONNX Runtime, as served)
+     * on the test set. The test set rather than the validation split because it is the fixed
+     * holdout: the same images for every version whatever its split settings, never used to pick
+     * weights, and what `mnist monitor` falls back to for packages released without a baseline.
+     */
+    static Baseline baseline(Context context, byte[] onnx, String version, Dataset dataset) {
+        context.err.println("computing the drift-monitoring baseline on the test set (" + dataset.test().size()
+                + " images)...");
+        return Baselines.compute(onnx, version, dataset.test(), "test set (" + dataset.test().size() + " images)");
     }
 
     private static Map<String, WeightsFile.Tensor> byName(TrainingResult result) {

@@ -16,7 +16,8 @@ import picocli.CommandLine.ParentCommand;
         description = {"Serve the production model (or --model-dir) over HTTP as SageMaker expects:",
                 "GET /ping, POST /invocations (PNG/JPEG/GIF/BMP, JSON, npy, CSV), GET / (drawing page),",
                 "GET /metrics (Prometheus), GET /models. Binds to 127.0.0.1:8080 unless told otherwise.",
-                "Flags: --host HOST --port PORT --model-dir DIR --no-batching --max-batch N --max-wait-us N"})
+                "Flags: --host HOST --port PORT --model-dir DIR --no-batching --max-batch N --max-wait-us N",
+                "--threads N --monitor-dir DIR --no-monitor --monitor-sample-rate R --monitor-interval SECONDS"})
 final class ServeCommand implements Callable<Integer> {
     @ParentCommand
     MnistCli root;

@@ -45,6 +45,10 @@ class CliWorkflowTest {
         assertThat(Path.of(summary.get("report").asText())).isRegularFile();
         assertThat(first.out()).containsPattern("epoch=1 train_loss=\\d\\.\\d{4} ");
         assertThat(home.resolve("registry/models/v1/model.onnx")).isRegularFile();
+        assertThat(home.resolve("registry/models/v1/baseline.json")).isRegularFile();
+        var monitor = run("monitor", "--model", "v1");
+        assertThat(monitor.exitCode()).as("nothing served yet").isEqualTo(ExitCodes.INSUFFICIENT_DATA);
+        assertThat(monitor.out()).contains("baseline: test set (10000 images), 10000 predictions");
         assertThat(run("models", "export", "v1").out()).contains("already has model.onnx");
 
         assertThat(run("models", "promote", "v1").out()).contains("production -> v1");

@@ -12,7 +12,8 @@ import java.util.Map;
  *       {@code ~/.cache/mnist-pipeline}): downloads and unpacked natives, safe to delete.</li>
  *   <li>{@code MNIST_DATA_DIR} (default {@code <cache>/data/mnist}): the verified MNIST files.</li>
  *   <li>{@code MNIST_HOME} (default {@code ~/.mnist-pipeline}): the model registry, training runs and
- *       the ingested-data store, which are not safe to delete.</li>
+ *       the ingested-data store, the retraining pipeline's runs and the drift-monitoring summaries,
+ *       which are not safe to delete.</li>
  * </ul>
  */
 public record Locations(Path cacheDir, Path dataDir, Path home) {
@@ -50,5 +51,10 @@ public record Locations(Path cacheDir, Path dataDir, Path home) {
     /** Ingested labelled batches: versioned, content-addressed, never rewritten. */
     public Path dataStore() {
         return home.resolve("datastore");
+    }
+
+    /** Prediction summaries written by the model server, read by {@code mnist monitor}. */
+    public Path monitoring() {
+        return home.resolve("monitoring");
     }
 }

@@ -27,6 +27,9 @@ final class Metrics {
     private final LongAdder images = new LongAdder();
     private final LongAdder reloads = new LongAdder();
     private final AtomicLong inFlight = new AtomicLong();
+    private final LongAdder monitorSamples = new LongAdder();
+    private final LongAdder monitorWindows = new LongAdder();
+    private final LongAdder monitorWriteFailures = new LongAdder();
 
     void requestStarted() {
         inFlight.incrementAndGet();
@@ -50,6 +53,19 @@ final class Metrics {
         reloads.increment();
     }
 
+    /** Predictions counted into drift-monitoring summaries. */
+    void monitorSampled(int count) {
+        monitorSamples.add(count);
+    }
+
+    void monitorWindowWritten() {
+        monitorWindows.increment();
+    }
+
+    void monitorWriteFailed() {
+        monitorWriteFailures.increment();
+    }
+
     long inFlight() {
         return inFlight.get();
     }
@@ -71,6 +87,13 @@ final class Metrics {
         out.append("mnist_requests_in_flight ").append(inFlight.get()).append('\n');
         header(out, "mnist_model_reloads_total", "counter", "Times a new model replaced the served one.");
         out.append("mnist_model_reloads_total ").append(reloads.sum()).append('\n');
+        header(out, "mnist_monitor_samples_total", "counter", "Predictions counted into drift-monitoring summaries.");
+        out.append("mnist_monitor_samples_total ").append(monitorSamples.sum()).append('\n');
+        header(out, "mnist_monitor_windows_written_total", "counter", "Drift-monitoring summary files written.");
+        out.append("mnist_monitor_windows_written_total ").append(monitorWindows.sum()).append('\n');
+        header(out, "mnist_monitor_write_failures_total", "counter",
+                "Drift-monitoring summaries that could not be written (see the log).");
+        out.append("mnist_monitor_write_failures_total ").append(monitorWriteFailures.sum()).append('\n');
         header(out, "mnist_model_info", "gauge", "The model being served; absent until one is loaded.");
         if (modelVersion != null) {
             out.append("mnist_model_info{").append(labels("version", modelVersion)).append("} 1\n");

@@ -52,6 +52,8 @@ public final class ModelServer implements AutoCloseable {
     private final ModelSlot slot = new ModelSlot();
     private final Metrics metrics = new Metrics();
     private final ModelWatcher watcher;
+    /** Null when drift monitoring is off. */
+    private final PredictionMonitor monitor;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final List<Runnable> readyListeners = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -73,6 +75,8 @@ public final class ModelServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port(), e);
         }
+        this.monitor = config.monitoring().enabled()
+                ? new PredictionMonitor(config.monitoring(), metrics, java.time.Clock.systemUTC()) : null;
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 1).factory());
         http.setExecutor(executor);
         http.createContext("/", new ApiHandler(config, slot, metrics, () -> closing, indexPage()));
@@ -87,6 +91,11 @@ public final class ModelServer implements AutoCloseable {
         LOG.info("listening on {} (model from {}, batching {})", server.uri(), config.modelSource().describe(),
                 config.batching().enabled() ? "up to " + config.batching().maxBatch() + " images, "
                         + config.batching().maxWaitMicros() + " us" : "off");
+        if (server.monitor != null) {
+            LOG.info("drift monitoring: {} % of predictions summarised into {} every {} s",
+                    config.monitoring().sampleRate() * 100, config.monitoring().dir(),
+                    config.monitoring().flushInterval().toMillis() / 1000.0);
+        }
         server.watcher.start();
         return server;
     }
@@ -142,7 +151,8 @@ public final class ModelServer implements AutoCloseable {
     }
 
     /**
-     * Loads a model into a ready-to-serve chain: ONNX session, batch-size reporting, micro-batching.
+     * Loads a model into a ready-to-serve chain: ONNX session, batch-size reporting, micro-batching,
+     * drift monitoring.
      * Warmed here, before anyone can reach it: the first runs of a session allocate and pick
      * kernels, and would otherwise land on the first unlucky requests.
      */
@@ -157,6 +167,9 @@ public final class ModelServer implements AutoCloseable {
             if (config.batching().enabled()) {
                 served = new BatchingPredictor(served, config.batching().maxBatch(),
                         config.batching().maxWaitMicros(), metrics::inFlight);
+            }
+            if (monitor != null) {
+                served = monitor.wrap(served); // outside the batcher: on request threads, not its collector
             }
             return new ServedModel(served, manifestOf(loaded), loaded.source(), Instant.now(), warmUpMillis);
         } catch (RuntimeException | Error e) {
@@ -232,6 +245,9 @@ public final class ModelServer implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (monitor != null) {
+            monitor.close(); // after the last request, so the final window is complete
         }
         slot.close();
         LOG.info("stopped after {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));

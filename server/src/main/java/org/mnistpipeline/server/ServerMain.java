@@ -12,7 +12,8 @@ import sun.misc.Signal;
  *
  * <pre>
  * java -cp ... org.mnistpipeline.server.ServerMain [--host H] [--port P] [--model-dir DIR]
- *      [--no-batching] [--max-batch N] [--max-wait-us N]
+ *      [--no-batching] [--max-batch N] [--max-wait-us N] [--threads N]
+ *      [--monitor-dir DIR | --no-monitor] [--monitor-sample-rate R] [--monitor-interval SECONDS]
  * </pre>
  *
  * SIGTERM (how SageMaker, ECS and Kubernetes stop a container) and SIGINT finish the requests in
@@ -23,6 +24,8 @@ public final class ServerMain {
     static final String USAGE = """
             Usage: ServerMain [--host HOST] [--port PORT] [--model-dir DIR] [--no-batching]
                               [--max-batch N] [--max-wait-us MICROS] [--threads N]
+                              [--monitor-dir DIR | --no-monitor] [--monitor-sample-rate R]
+                              [--monitor-interval SECONDS]
               --host HOST         interface to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
               --port PORT         port (default $SAGEMAKER_BIND_TO_PORT, else 8080; 0 picks a free one)
               --model-dir DIR     serve the model in DIR (default $MNIST_MODEL_DIR, else /opt/ml/model
@@ -31,6 +34,11 @@ public final class ServerMain {
               --max-batch N       most images per forward pass when batching (default 32)
               --max-wait-us N     how long a request may wait for others to batch with (default 500)
               --threads N         ONNX Runtime threads per forward pass (default 1)
+              --monitor-dir DIR   write drift-monitoring summaries (aggregates, never images) under DIR
+                                  (default $MNIST_HOME/monitoring); read by `mnist monitor`
+              --no-monitor        write no monitoring summaries
+              --monitor-sample-rate R  share of predictions summarised, 0 < R <= 1 (default 1)
+              --monitor-interval SECONDS  length of one summary window (default 60)
             """;
 
     private ServerMain() {}
@@ -97,6 +105,10 @@ public final class ServerMain {
         int port = ServerConfig.defaultPort(env);
         Optional<Path> modelDir = Optional.empty();
         ServerConfig.Batching batching = ServerConfig.Batching.defaults();
+        Path monitorDir = locations.monitoring();
+        boolean monitor = true;
+        double sampleRate = ServerConfig.Monitoring.DEFAULT_SAMPLE_RATE;
+        java.time.Duration monitorInterval = ServerConfig.Monitoring.DEFAULT_FLUSH_INTERVAL;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -113,13 +125,20 @@ public final class ServerMain {
                         batching.maxWaitMicros());
                 case "--max-wait-us" -> batching = new ServerConfig.Batching(batching.enabled(), batching.maxBatch(),
                         intValue(args, ++i, arg));
+                case "--monitor-dir" -> monitorDir = Path.of(value(args, ++i, arg));
+                case "--no-monitor" -> monitor = false;
+                case "--monitor-sample-rate" -> sampleRate = doubleValue(args, ++i, arg);
+                case "--monitor-interval" -> monitorInterval = java.time.Duration.ofMillis(
+                        Math.round(doubleValue(args, ++i, arg) * 1000));
                 default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
             }
         }
         ModelSource source = ModelSource.resolve(modelDir, env, ModelSource.SAGEMAKER_MODEL_DIR, locations);
+        ServerConfig.Monitoring monitoring = new ServerConfig.Monitoring(monitor ? monitorDir : null, sampleRate,
+                monitorInterval);
         return Optional.of(new ServerConfig(host, port, source, ServerConfig.DEFAULT_MAX_BODY_BYTES,
                 ServerConfig.DEFAULT_MAX_PIXELS, batching, ServerConfig.DEFAULT_SHUTDOWN_GRACE,
-                ServerConfig.DEFAULT_RELOAD_INTERVAL, threads));
+                ServerConfig.DEFAULT_RELOAD_INTERVAL, threads, monitoring));
     }
 
     private static String value(String[] args, int index, String option) {
@@ -127,6 +146,15 @@ public final class ServerMain {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[index];
+    }
+
+    private static double doubleValue(String[] args, int index, String option) {
+        String value = value(args, index, option);
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, got '" + value + "'");
+        }
     }
 
     private static int intValue(String[] args, int index, String option) {

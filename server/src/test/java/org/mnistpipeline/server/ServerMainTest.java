@@ -39,6 +39,23 @@ class ServerMainTest {
     }
 
     @Test
+    void monitoringGoesToMnistHomeUnlessTurnedOffOrPointedElsewhere() {
+        Locations locations = Locations.from(Map.of("MNIST_HOME", "/home/u/.mnist"), tmp);
+        ServerConfig.Monitoring plain = ServerMain.parse(new String[0], Map.of(), locations).orElseThrow().monitoring();
+        ServerConfig.Monitoring flags = parse(Map.of(), "--monitor-dir", "/var/mon", "--monitor-sample-rate", "0.1",
+                "--monitor-interval", "2.5").monitoring();
+
+        assertThat(plain).isEqualTo(new ServerConfig.Monitoring(Path.of("/home/u/.mnist/monitoring"), 1.0,
+                Duration.ofSeconds(60)));
+        assertThat(flags).isEqualTo(new ServerConfig.Monitoring(Path.of("/var/mon"), 0.1, Duration.ofMillis(2500)));
+        assertThat(parse(Map.of(), "--no-monitor").monitoring().enabled()).isFalse();
+        assertThatThrownBy(() -> parse(Map.of(), "--monitor-sample-rate", "0"))
+                .hasMessageContaining("monitoring sample rate must be in (0, 1], got 0.0");
+        assertThatThrownBy(() -> parse(Map.of(), "--monitor-sample-rate", "most"))
+                .hasMessageContaining("--monitor-sample-rate needs a number, got 'most'");
+    }
+
+    @Test
     void withoutFlagsTheServerListensOnLoopbackAtTheSageMakerPortOr8080() {
         ServerConfig plain = parse(Map.of());
         ServerConfig sageMaker = parse(Map.of("SAGEMAKER_BIND_TO_PORT", "8081"));
@@ -91,7 +108,8 @@ class ServerMainTest {
         Path log = tmp.resolve("server.log");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                ServerMain.class.getName(), "--port", "0", "--model-dir", model.toString())
+                ServerMain.class.getName(), "--port", "0", "--model-dir", model.toString(),
+                "--monitor-dir", tmp.resolve("monitoring").toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         java.util.function.Supplier<List<String>> output = () -> {
             try {
@@ -124,6 +142,11 @@ class ServerMainTest {
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
             assertThat(process.exitValue()).as(String.join("\n", output.get())).isZero();
             assertThat(output.get()).anyMatch(l -> l.contains("stopped after"));
+            // The drift-monitoring window still open at SIGTERM was written on the way out.
+            var summaries = new org.mnistpipeline.monitor.SummaryStore(tmp.resolve("monitoring"))
+                    .read("v1", java.time.Instant.EPOCH, java.time.Instant.now()).summaries();
+            assertThat(summaries).hasSize(1);
+            assertThat(summaries.getFirst().samples()).isEqualTo(1);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; server output:\n" + String.join("\n", output.get()), e);
         } finally {
