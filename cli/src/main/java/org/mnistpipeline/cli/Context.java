@@ -45,6 +45,11 @@ final class Context {
                 new ConsoleProgress(err, err, false)));
     }
 
+    /** The ingested-data store under MNIST_HOME, as the retraining pipeline reads it. */
+    org.mnistpipeline.pipeline.BatchStore batchStore() {
+        return org.mnistpipeline.pipeline.DataStoreBatches.at(locations.dataStore());
+    }
+
     ModelRegistry registry() {
         return new LocalModelRegistry(locations.registry());
     }

@@ -58,12 +58,19 @@ public final class PipelineRunner {
     private final BatchStore store;
     private final Training training;
     private final Notifier notifier;
+    private final DriftCheck drift;
     private final Consumer<String> log;
     private final RunStore runs;
 
     /** @param home the pipeline's directory: {@code runs/}, {@code work/}, the lock and the notifications */
     public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
             Consumer<String> log) {
+        this(home, registry, store, training, notifier, DriftCheck.NONE, log);
+    }
+
+    public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
+            DriftCheck drift, Consumer<String> log) {
+        this.drift = drift;
         this.home = home;
         this.registry = registry;
         this.store = store;
@@ -134,7 +141,7 @@ public final class PipelineRunner {
 
     private RunRecord execute(RunRecord run) {
         StepContext context = new StepContext(run.id(), home.resolve("work").resolve(run.id()), registry, store, runs,
-                training, notifier, log);
+                training, notifier, drift, log);
         while (run.next() != null) {
             String name = run.next();
             ObjectNode state = run.state().deepCopy();

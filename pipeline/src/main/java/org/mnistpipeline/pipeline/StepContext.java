@@ -11,4 +11,4 @@ import org.mnistpipeline.registry.ModelRegistry;
  */
 public record StepContext(String runId, Path workDir, ModelRegistry registry, BatchStore store, RunStore runs,
         Training training,
-        Notifier notifier, Consumer<String> log) {}
+        Notifier notifier, DriftCheck drift, Consumer<String> log) {}

@@ -1,0 +1,283 @@
+package org.mnistpipeline.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mnistpipeline.io.Json;
+import org.mnistpipeline.monitor.DriftMonitor;
+import org.mnistpipeline.pipeline.DriftCheck;
+import org.mnistpipeline.pipeline.Notifier;
+import org.mnistpipeline.pipeline.PipelineLock;
+import org.mnistpipeline.pipeline.PipelineRunner;
+import org.mnistpipeline.pipeline.RetrainRequest;
+import org.mnistpipeline.pipeline.RetrainRequest.Mode;
+import org.mnistpipeline.pipeline.RunStore.RunRecord;
+import org.mnistpipeline.pipeline.RunStore.StepRun;
+import org.mnistpipeline.pipeline.StepContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code mnist retrain}: the retraining pipeline, once, on a schedule, or one step at a time. */
+@Command(name = "retrain", mixinStandardHelpOptions = true,
+        description = {"Ingest new labelled batches, decide, retrain (incremental by default), gate the challenger"
+                + " against the champion, then promote or reject, and notify. Resumes a run that was killed;"
+                + " refuses to run twice at once.",
+                "Exit codes: 0 promoted or nothing to do, 6 challenger rejected, 9 another run holds the lock,"
+                        + " others as for every command."},
+        subcommands = {RetrainCommand.Runs.class, RetrainCommand.Show.class, RetrainCommand.RunStep.class})
+final class RetrainCommand implements Callable<Integer> {
+    @ParentCommand
+    MnistCli root;
+
+    @Option(names = "--source", description = "A batch directory to ingest (IDX pair, per-label folders, or images +"
+            + " labels.csv); repeatable.")
+    List<Path> sources = new ArrayList<>();
+
+    @Option(names = "--inbox", description = "Directory whose subdirectories are batches (default: $MNIST_HOME/inbox).")
+    Path inbox;
+
+    @Option(names = "--force", description = "Retrain even without enough new data.")
+    boolean force;
+
+    @Option(names = "--full", description = "Retrain from scratch on all data instead of fine-tuning the champion.")
+    boolean full;
+
+    @Option(names = "--no-fallback", description = "Do not try a full retrain when the incremental challenger fails.")
+    boolean noFallback;
+
+    @Option(names = "--min-new", description = "New images needed before retraining (default 1000).")
+    Integer minNew;
+
+    @Option(names = "--replay-ratio", description = "Earlier images replayed per new image (default 1.0).")
+    Double replayRatio;
+
+    @Option(names = "--epochs", description = "Fine-tuning epochs (default 2).")
+    Integer epochs;
+
+    @Option(names = "--lr-scale", description = "Fine-tuning learning rate as a share of the champion's (default 0.3).")
+    Double lrScale;
+
+    @Option(names = "--holdout", description = "Share of each new batch held back for the gate (default 0.2).")
+    Double holdout;
+
+    @Option(names = "--tolerance", description = "Points of original-test accuracy the challenger may lose (default 0.1).")
+    Double tolerance;
+
+    @Option(names = "--reason", description = "Why this run starts: manual, scheduled, drift (default manual).")
+    String reason;
+
+    @Option(names = "--alias", description = "The champion's alias (default production).")
+    String alias;
+
+    @Option(names = "--seed", description = "Seed for replay sampling, holdouts and training (default 1).")
+    Long seed;
+
+    @Option(names = "--resume", paramLabel = "RUN", description = "Run a failed run again from the step that failed.")
+    String resume;
+
+    @Option(names = "--every", paramLabel = "DURATION", description = "Keep running on this interval: 30m, 6h, 1d"
+            + " (or ISO-8601 such as PT6H).")
+    String every;
+
+    @Option(names = "--max-runs", hidden = true, description = "Stop a scheduled loop after this many runs.")
+    int maxRuns;
+
+    @Option(names = "--notify-url", description = "Also POST each run's notification as JSON to this URL"
+            + " (default: $MNIST_NOTIFY_URL).")
+    URI notifyUrl;
+
+    @Option(names = "--drift-window", paramLabel = "DURATION", description = "Served traffic the decision looks at for"
+            + " drift (default 1h; summaries from $MNIST_HOME/monitoring).")
+    String driftWindow = "1h";
+
+    @Option(names = "--json", description = "Print the run record as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Context context = root.context;
+        if (every == null) {
+            return once(context);
+        }
+        Duration interval = parseDuration(every);
+        int code = ExitCodes.OK;
+        for (int n = 1; maxRuns == 0 || n <= maxRuns; n++) {
+            Instant next = Instant.now().plus(interval);
+            try {
+                code = once(context);
+            } catch (RuntimeException e) {
+                // A failed run must not end the schedule; the run record keeps the details.
+                context.err.println("mnist: retrain: " + e.getMessage());
+                code = ExitCodes.of(e);
+            }
+            if (maxRuns > 0 && n == maxRuns) {
+                break;
+            }
+            context.err.println("next run at " + next);
+            Thread.sleep(Math.max(0, Duration.between(Instant.now(), next).toMillis()));
+        }
+        return code;
+    }
+
+    private int once(Context context) {
+        PipelineRunner runner = runner(context, notifyUrl, DriftCheck.fromSummaries(context.locations.monitoring(),
+                parseDuration(driftWindow), DriftMonitor.DEFAULT_THRESHOLD));
+        RunRecord run;
+        try {
+            run = resume != null ? runner.resume(resume) : runner.run(request(context));
+        } catch (PipelineLock.BusyException e) {
+            context.err.println("mnist: retrain: " + e.getMessage());
+            return ExitCodes.BUSY;
+        } catch (PipelineRunner.StepFailedException e) {
+            context.err.println("mnist: retrain: " + e.getMessage());
+            context.err.println("the champion was not changed; details: " + runner.runs().dir().resolve(
+                    e.run().id() + ".json") + "; retry with: mnist retrain --resume " + e.run().id());
+            return ExitCodes.of(e.getCause());
+        }
+        print(context, run, json);
+        return "rejected".equals(run.outcome()) ? ExitCodes.GATE : ExitCodes.OK;
+    }
+
+    private RetrainRequest request(Context context) {
+        Path box = inbox != null ? inbox : context.locations.home().resolve("inbox");
+        return new RetrainRequest(sources.stream().map(p -> p.toAbsolutePath().toString()).toList(),
+                Files.isDirectory(box) ? box.toAbsolutePath().toString() : null,
+                reason != null ? reason : every != null ? "scheduled" : "manual", force, full ? Mode.FULL : null,
+                noFallback ? Boolean.FALSE : null, minNew, replayRatio, epochs, lrScale, holdout, tolerance, null,
+                alias, seed);
+    }
+
+    static PipelineRunner runner(Context context, URI notifyUrl, DriftCheck drift) {
+        Path home = context.locations.pipeline();
+        URI hook = notifyUrl != null ? notifyUrl
+                : System.getenv("MNIST_NOTIFY_URL") != null ? URI.create(System.getenv("MNIST_NOTIFY_URL")) : null;
+        return new PipelineRunner(home, context.registry(), context.batchStore(), context.training(),
+                Notifier.of(home.resolve("notifications.jsonl"), hook), drift, context.err::println);
+    }
+
+    static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("p")) {
+                return positive(Duration.parse(t.toUpperCase(Locale.ROOT)), text);
+            }
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            return positive(switch (t.charAt(t.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                case 'd' -> Duration.ofDays(n);
+                default -> throw new IllegalArgumentException();
+            }, text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot read duration '" + text + "'; use e.g. 30m, 6h, 1d or PT6H");
+        }
+    }
+
+    private static Duration positive(Duration d, String text) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("duration '" + text + "' must be positive");
+        }
+        return d;
+    }
+
+    static void print(Context context, RunRecord run, boolean json) {
+        if (json) {
+            context.out.println(Json.pretty(run));
+            return;
+        }
+        context.out.printf(Locale.ROOT, "run %s: %s%s%n", run.id(), run.status(),
+                run.outcome() == null ? "" : " (" + run.outcome() + ")");
+        for (StepRun step : run.steps()) {
+            context.out.printf(Locale.ROOT, "  %-9s %-9s %7.1f s%s%n", step.name(), step.status(), step.seconds(),
+                    step.error() != null ? "  " + step.error() : "");
+        }
+        JsonNode notify = run.state().path("notify");
+        if (!notify.isMissingNode()) {
+            context.out.println(notify.path("text").asText());
+        }
+    }
+
+    @Command(name = "runs", mixinStandardHelpOptions = true, description = "List retraining runs, oldest first.")
+    static final class Runs implements Callable<Integer> {
+        @ParentCommand
+        RetrainCommand parent;
+
+        @Override
+        public Integer call() {
+            Context context = parent.root.context;
+            for (RunRecord run : new org.mnistpipeline.pipeline.RunStore(context.locations.pipeline().resolve("runs"))
+                    .list()) {
+                context.out.printf(Locale.ROOT, "%-24s %-9s %-9s %s%n", run.id(), run.status(),
+                        run.outcome() == null ? "-" : run.outcome(),
+                        run.state().path("notify").path("text").asText(run.next() == null ? "" : "next: " + run.next()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print one run's record as JSON.")
+    static final class Show implements Callable<Integer> {
+        @ParentCommand
+        RetrainCommand parent;
+
+        @Parameters(paramLabel = "RUN")
+        String runId;
+
+        @Override
+        public Integer call() {
+            Context context = parent.root.context;
+            RunRecord run = new org.mnistpipeline.pipeline.RunStore(context.locations.pipeline().resolve("runs"))
+                    .find(runId).orElseThrow(() -> new org.mnistpipeline.registry.RegistryException.NotFound(
+                            "no run " + runId));
+            context.out.println(Json.pretty(run));
+            return 0;
+        }
+    }
+
+    /**
+     * One step against a state document, printing its output: the contract a Step Functions task
+     * (or any other orchestrator) calls, one process per step.
+     */
+    @Command(name = "step", mixinStandardHelpOptions = true,
+            description = "Run one pipeline step on a state JSON file and print the step's output JSON.")
+    static final class RunStep implements Callable<Integer> {
+        @ParentCommand
+        RetrainCommand parent;
+
+        @Parameters(paramLabel = "STEP", description = "ingest, validate, decide, train, evaluate, gate, register,"
+                + " promote, reject or notify")
+        String step;
+
+        @Option(names = "--state", required = true, description = "The pipeline state: {\"request\": {...}, ...}.")
+        Path stateFile;
+
+        @Option(names = "--run-id", required = true, description = "The run this step belongs to (names its work"
+                + " directory).")
+        String runId;
+
+        @Override
+        public Integer call() {
+            Context context = parent.root.context;
+            ObjectNode state = (ObjectNode) Json.read(stateFile, JsonNode.class);
+            Path home = context.locations.pipeline();
+            StepContext stepContext = new StepContext(runId, home.resolve("work").resolve(runId), context.registry(),
+                    context.batchStore(), new org.mnistpipeline.pipeline.RunStore(home.resolve("runs")),
+                    context.training(), Notifier.of(home.resolve("notifications.jsonl"), null),
+                    DriftCheck.fromSummaries(context.locations.monitoring(), Duration.ofHours(1),
+                            DriftMonitor.DEFAULT_THRESHOLD), context.err::println);
+            context.out.println(Json.pretty(PipelineRunner.runStep(step, state, stepContext)));
+            return 0;
+        }
+    }
+}
