@@ -34,7 +34,7 @@ import org.mnistpipeline.io.Json;
  * parsing, decoding, key, model or cache, response, EMF line) and a Lambda cost model; plus the
  * CDN tier, simulated on the same stream under stated assumptions.
  *
- * <pre>java -cp &lt;lambda test classpath&gt; org.mnistpipeline.lambda.LambdaCacheReplay OUT.json [REQUESTS] [ZIPF_S] [SEED] [MODEL_DIR]</pre>
+ * <pre>java -cp &lt;lambda test classpath&gt; org.mnistpipeline.lambda.LambdaCacheReplay OUT.json [REQUESTS] [ZIPF_S] [SEED] [MODEL_DIR] [ROUNDS]</pre>
  */
 final class LambdaCacheReplay {
     static final int IMAGES = 10_000;
@@ -55,6 +55,7 @@ final class LambdaCacheReplay {
         double s = args.length > 2 ? Double.parseDouble(args[2]) : 1.1;
         long seed = args.length > 3 ? Long.parseLong(args[3]) : 42;
         Path modelDir = args.length > 4 ? Path.of(args[4]) : Harness.modelDir();
+        int rounds = args.length > 5 ? Integer.parseInt(args[5]) : 3;
 
         // The stream: image and encoding of each request.
         int[] image = new int[requests];
@@ -99,32 +100,69 @@ final class LambdaCacheReplay {
         int[] warmImage = new int[20_000];
         boolean[] warmPng = new boolean[20_000];
         drawStream(warmImage.length, s, seed + 1, warmImage, warmPng);
-        replay(handler(modelDir, 0), warmImage, warmPng, pngEvents, jsonEvents);
+        replay(handler(modelDir, 0), warmImage, warmPng, pngEvents, jsonEvents, new boolean[warmImage.length]);
 
+        // Every configuration once per round, rounds interleaved, so bursts of load from elsewhere on
+        // the machine spread over all of them; latencies pooled over the rounds.
+        record Config(String json, int entries) {}
+        java.util.List<Config> configs = new java.util.ArrayList<>();
+        for (int entries : CACHE_SIZES) {
+            configs.add(new Config("preprocessed", entries));
+        }
+        for (int entries : RAW_CACHE_SIZES) {
+            configs.add(new Config("raw", entries));
+        }
+        long[][] pooled = new long[configs.size()][requests * rounds];
+        boolean[][] hit = new boolean[configs.size()][requests * rounds];
+        double[][] roundMeans = new double[configs.size()][rounds];
+        long[] hitsOf = new long[configs.size()];
+        for (int round = 0; round < rounds; round++) {
+            for (int c = 0; c < configs.size(); c++) {
+                Config config = configs.get(c);
+                PredictionHandler h = handler(modelDir, config.entries());
+                boolean[] hits = new boolean[requests];
+                long[] nanos = replay(h, image, png, pngEvents,
+                        config.json().equals("raw") ? rawJsonEvents : jsonEvents, hits);
+                System.arraycopy(nanos, 0, pooled[c], round * requests, requests);
+                System.arraycopy(hits, 0, hit[c], round * requests, requests);
+                roundMeans[c][round] = Arrays.stream(nanos).average().orElse(0) / 1e6;
+                hitsOf[c] = h.cache().hits();
+                System.err.printf(Locale.ROOT, "round %d, %s JSON, cache %5d: hit ratio %.3f, mean %.3f ms%n", round + 1,
+                        config.json(), config.entries(), hitsOf[c] / (double) requests, roundMeans[c][round]);
+            }
+        }
         ArrayNode runs = result.putArray("runs");
         long[] offNanos = null;
-        for (String mode : new String[] {"preprocessed", "raw"}) {
-          for (int entries : mode.equals("raw") ? RAW_CACHE_SIZES : CACHE_SIZES) {
-            PredictionHandler h = handler(modelDir, entries);
-            long[] nanos = replay(h, image, png, pngEvents, mode.equals("raw") ? rawJsonEvents : jsonEvents);
-            if (entries == 0) {
+        for (int c = 0; c < configs.size(); c++) {
+            Config config = configs.get(c);
+            long[] nanos = pooled[c];
+            if (config.entries() == 0) {
                 offNanos = nanos;
             }
             ObjectNode run = runs.addObject();
-            run.put("json_client", mode);
-            run.put("cache_entries", entries);
-            long hits = h.cache().hits();
-            run.put("hits", hits).put("misses", h.cache().misses());
-            run.put("hit_ratio", hits / (double) requests);
+            run.put("json_client", config.json());
+            run.put("cache_entries", config.entries());
+            run.put("hits", hitsOf[c]).put("misses", requests - hitsOf[c]);
+            run.put("hit_ratio", hitsOf[c] / (double) requests);
+            run.put("rounds", rounds);
             latency(run, nanos);
+            ArrayNode means = run.putArray("mean_ms_per_round");
+            Arrays.stream(roundMeans[c]).forEach(means::add);
+            for (boolean wanted : new boolean[] {true, false}) {
+                boolean[] hitOfRun = hit[c];
+                long[] subset = java.util.stream.IntStream.range(0, nanos.length).filter(k -> hitOfRun[k] == wanted)
+                        .mapToLong(k -> nanos[k]).toArray();
+                if (subset.length > 0) {
+                    latency(run.putObject(wanted ? "hits_only" : "misses_only"), subset);
+                }
+            }
             ObjectNode cost = run.putObject("cost_per_million_usd");
             for (int mb : MEMORY_MB) {
                 cost.set(mb + "MB", costModel(nanos, mb));
             }
-            System.err.printf(Locale.ROOT, "%s cache %5d: hit ratio %.3f, p50 %.3f ms, p99 %.3f ms, mean %.3f ms%n",
-                    mode, entries, run.get("hit_ratio").asDouble(), run.get("p50_ms").asDouble(),
+            System.err.printf(Locale.ROOT, "%s JSON, cache %5d: hit ratio %.3f, p50 %.3f ms, p99 %.3f ms, mean %.3f ms%n",
+                    config.json(), config.entries(), run.get("hit_ratio").asDouble(), run.get("p50_ms").asDouble(),
                     run.get("p99_ms").asDouble(), run.get("mean_ms").asDouble());
-          }
         }
         ObjectNode cdn = result.putObject("cdn");
         cdn.set("preprocessed_json_client", cdnModel(image, png, true, offNanos));
@@ -159,13 +197,15 @@ final class LambdaCacheReplay {
     }
 
     private static long[] replay(PredictionHandler h, int[] image, boolean[] png, byte[][] pngEvents,
-            byte[][] jsonEvents) {
+            byte[][] jsonEvents, boolean[] hit) {
         long[] nanos = new long[image.length];
         for (int r = 0; r < image.length; r++) {
             byte[] event = png[r] ? pngEvents[image[r]] : jsonEvents[image[r]];
+            long before = h.cache().hits();
             long t0 = System.nanoTime();
             byte[] response = h.handle(event, "r" + r);
             nanos[r] = System.nanoTime() - t0;
+            hit[r] = h.cache().hits() > before;
             if (h.statusOf(response) != 200) {
                 throw new IllegalStateException("request " + r + " failed: " + new String(response, StandardCharsets.UTF_8));
             }
