@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.mnistpipeline.inference.InferenceException;
 import org.mnistpipeline.inference.TensorDecoders;
 import org.mnistpipeline.inference.http.InputDecoder;
@@ -22,17 +24,21 @@ import org.mnistpipeline.inference.http.InputDecoder;
  *       {@code application/x-ndjson}</dt>
  *   <dd>one image per line, any single-image form {@code application/json} takes: {@code [784 numbers]},
  *       {@code [[28 numbers] × 28]} or {@code {"instances": [image]}}.</dd>
+ *   <dt>NumPy: {@code *.npy}, {@code application/x-npy}</dt>
+ *   <dd>as {@code POST /invocations} takes it (C order, {@code <f4}, {@code <f8} or {@code |u1},
+ *       shape (N, 784), (N, 28, 28) or (N, 1, 28, 28)), read one image at a time.</dd>
  *   <dt>IDX images: {@code *idx3-ubyte}, {@code application/x-idx}</dt>
  *   <dd>MNIST's own file format: unsigned bytes, shape (N, 28, 28), divided by 255.</dd>
  * </dl>
  */
 enum BatchFormat {
-    CSV, JSON_LINES, IDX;
+    CSV, JSON_LINES, NPY, IDX;
 
     /** Longest text line read; a longer one is an error line (784 floats take under 20 KB). */
     static final int MAX_LINE_BYTES = 1 << 20;
     static final String SUPPORTED = "CSV (*.csv, text/csv), JSON lines (*.jsonl, *.ndjson, application/jsonlines,"
-            + " application/x-ndjson) or IDX images (*-idx3-ubyte, application/x-idx), optionally gzipped (*.gz)";
+            + " application/x-ndjson), NumPy (*.npy, application/x-npy) or IDX images (*-idx3-ubyte, application/x-idx),"
+            + " optionally gzipped (*.gz)";
 
     private static final TensorDecoders TENSORS = new TensorDecoders();
 
@@ -48,6 +54,9 @@ enum BatchFormat {
         if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".jsonlines")) {
             return JSON_LINES;
         }
+        if (name.endsWith(".npy")) {
+            return NPY;
+        }
         if (name.endsWith("idx3-ubyte")) {
             return IDX;
         }
@@ -61,6 +70,8 @@ enum BatchFormat {
                 return CSV;
             case "application/jsonlines", "application/x-jsonlines", "application/jsonl", "application/x-ndjson":
                 return JSON_LINES;
+            case TensorDecoders.NPY:
+                return NPY;
             case "application/x-idx":
                 return IDX;
             default:
@@ -77,6 +88,7 @@ enum BatchFormat {
     void read(InputStream in, S3BatchScorer.Sink sink) throws IOException {
         switch (this) {
             case CSV, JSON_LINES -> readLines(in, sink);
+            case NPY -> readNpy(in, sink);
             case IDX -> readIdx(in, sink);
         }
     }
@@ -144,6 +156,102 @@ enum BatchFormat {
             }
             sink.image(index, image);
         }
+    }
+
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    /**
+     * The header is read here; each image's bytes are then handed to {@link TensorDecoders} as a
+     * one-image .npy of their own, so values are checked and scaled exactly as {@code /invocations}
+     * does (per image: 0..255 when a value is over 1).
+     */
+    private static void readNpy(InputStream in, S3BatchScorer.Sink sink) throws IOException {
+        byte[] magic = in.readNBytes(8);
+        if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || magic[1] != 'N' || magic[2] != 'U' || magic[3] != 'M'
+                || magic[4] != 'P' || magic[5] != 'Y') {
+            throw new Refused(400, "not a .npy file: it does not start with \\x93NUMPY");
+        }
+        int major = magic[6];
+        byte[] lengthBytes = in.readNBytes(major == 1 ? 2 : 4);
+        if (major < 1 || major > 3 || lengthBytes.length < (major == 1 ? 2 : 4)) {
+            throw new Refused(400, ".npy format version " + major + " is not supported (1.0, 2.0, 3.0 are)");
+        }
+        long headerLength = 0;
+        for (int i = lengthBytes.length - 1; i >= 0; i--) {
+            headerLength = headerLength << 8 | (lengthBytes[i] & 0xff);
+        }
+        if (headerLength > MAX_LINE_BYTES) {
+            throw new Refused(400, ".npy header claims " + headerLength + " bytes");
+        }
+        String header = new String(in.readNBytes((int) headerLength), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String descr = find(DESCR, header);
+        String shapeText = find(SHAPE, header);
+        if (descr == null || shapeText == null || "True".equals(find(FORTRAN, header))) {
+            throw new Refused(415, ".npy header must give a C-order array with 'descr' and 'shape': " + header.trim());
+        }
+        int itemSize = switch (descr) {
+            case "<f4" -> 4;
+            case "<f8" -> 8;
+            case "|u1", "<u1", ">u1", "u1" -> 1;
+            default -> throw new Refused(415, ".npy dtype '" + descr + "' is not supported; use float32 (<f4),"
+                    + " float64 (<f8) or uint8 (|u1)");
+        };
+        long[] shape;
+        try {
+            shape = Arrays.stream(shapeText.split(",")).map(String::trim).filter(t -> !t.isEmpty())
+                    .mapToLong(t -> Long.parseLong(t.replace("L", ""))).toArray();
+        } catch (NumberFormatException e) {
+            throw new Refused(400, ".npy shape (" + shapeText.trim() + ") is not a tuple of integers");
+        }
+        long count;
+        if (shape.length == 1 && shape[0] == TensorDecoders.PIXELS
+                || shape.length == 2 && shape[0] == TensorDecoders.SIDE && shape[1] == TensorDecoders.SIDE) {
+            count = 1;
+        } else if (shape.length >= 2 && Arrays.stream(shape).skip(1).reduce(1, (a, b) -> a * b) == TensorDecoders.PIXELS) {
+            count = shape[0];
+        } else {
+            throw new Refused(415, ".npy shape (" + shapeText.trim() + ") is not supported; use (N, 784),"
+                    + " (N, 28, 28) or (N, 1, 28, 28)");
+        }
+        byte[] one = descrHeader(descr);
+        int rowBytes = TensorDecoders.PIXELS * itemSize;
+        for (long index = 0; index < count; index++) {
+            byte[] body = Arrays.copyOf(one, one.length + rowBytes);
+            int n = in.readNBytes(body, one.length, rowBytes);
+            if (n < rowBytes) {
+                sink.error(index, "the object ends inside image " + index + " of the " + count
+                        + " its shape announces (truncated upload?)");
+                return;
+            }
+            try {
+                sink.image(index, TENSORS.decode(TensorDecoders.NPY, body).getFirst());
+            } catch (InferenceException e) {
+                sink.error(index, "image " + index + ": " + e.getMessage().replaceFirst("^image 0\\b[,:]?\\s*", ""));
+            }
+        }
+    }
+
+    /** The header of a one-image .npy of {@code descr}, shape (784,). */
+    private static byte[] descrHeader(String descr) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (784,), }";
+        int total = 10 + dict.length() + 1;
+        String padded = dict + " ".repeat((64 - total % 64) % 64) + "\n";
+        byte[] text = padded.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] out = new byte[10 + text.length];
+        out[0] = (byte) 0x93;
+        System.arraycopy("NUMPY".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, 1, 5);
+        out[6] = 1;
+        out[8] = (byte) (text.length & 0xff);
+        out[9] = (byte) (text.length >> 8);
+        System.arraycopy(text, 0, out, 10, text.length);
+        return out;
+    }
+
+    private static String find(Pattern pattern, String text) {
+        Matcher m = pattern.matcher(text);
+        return m.find() ? m.group(1) : null;
     }
 
     private static int intAt(byte[] b, int at) {

@@ -257,6 +257,56 @@ class S3BatchScoringTest {
     }
 
     @Test
+    void numpyFloat32AndUint8ObjectsAreReadImageByImage() throws Exception {
+        // float32 (300, 28, 28) with one NaN image; uint8 (200, 784), as np.save writes them.
+        java.nio.ByteBuffer f32 = java.nio.ByteBuffer.allocate(300 * 784 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 300; i++) {
+            for (float v : MnistTestSet.floats(i)) {
+                f32.putFloat(i == 7 && f32.position() % 64 == 0 ? Float.NaN : v);
+            }
+        }
+        byte[] u8 = java.util.Arrays.copyOfRange(MnistTestSet.get().pixels(), 300 * 784, 500 * 784);
+        put("npy/f32.npy", npy("<f4", "(300, 28, 28)", f32.array()), "application/octet-stream");
+        put("npy/u8", npy("|u1", "(200, 784)", u8), "application/x-npy");
+
+        JsonNode response = harness(store).invoke(S3Events.objectCreated(BUCKET, "npy/f32.npy", "npy/u8"));
+
+        assertThat(response.get("status").asInt()).as(response.toString()).isEqualTo(200);
+        assertThat(response.get("images").asInt()).isEqualTo(299 + 200);
+        List<JsonNode> f32Out = readLines("npy/f32.npy.predictions.jsonl");
+        assertThat(f32Out.get(7).get("error").asText()).isEqualTo("image 7: value 0: NaN is outside [0, 1] (or 0..255 for a request in byte values)");
+        List<JsonNode> ok = new ArrayList<>(f32Out);
+        ok.remove(7);
+        List<float[]> images = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            if (i != 7) {
+                images.add(MnistTestSet.floats(i));
+            }
+        }
+        List<Prediction> direct = reference.predictBatch(images);
+        for (int i = 0; i < ok.size(); i++) {
+            assertThat(ok.get(i).get("label").asInt()).isEqualTo(direct.get(i).label());
+        }
+        checkPredictions(readLines("npy/u8.predictions.jsonl"), 300, 200);
+    }
+
+    private static byte[] npy(String descr, String shape, byte[] data) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        byte[] header = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(0x93);
+        out.writeBytes("NUMPY".getBytes(StandardCharsets.US_ASCII));
+        out.write(1);
+        out.write(0);
+        out.write(header.length & 0xff);
+        out.write(header.length >> 8);
+        out.writeBytes(header);
+        out.writeBytes(data);
+        return out.toByteArray();
+    }
+
+    @Test
     void gzippedCsvIsReadThroughOnTheFly() throws Exception {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (var gz = new java.util.zip.GZIPOutputStream(bytes)) {
