@@ -132,6 +132,12 @@ public final class S3BatchScorer implements BatchScorer {
                 counts = new Counts(sink.images, sink.errors);
             } catch (BatchFormat.Refused e) {
                 return new ObjectResult(bucket, key, null, 0, 0, e.status(), e.getMessage());
+            } catch (ObjectStore.NotFound e) {
+                return new ObjectResult(bucket, key, null, 0, 0, 404, e.getMessage());
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                // Only the gzip layer throws these; a network failure is another IOException (retried).
+                return new ObjectResult(bucket, key, null, 0, 0, 400, "s3 object " + key
+                        + " is named .gz but is not valid gzip (" + e.getMessage() + ")");
             }
             store.put(bucket, outputKey, tmp, OUTPUT_CONTENT_TYPE);
             return new ObjectResult(bucket, key, "s3://" + bucket + "/" + outputKey, counts.images, counts.errors,

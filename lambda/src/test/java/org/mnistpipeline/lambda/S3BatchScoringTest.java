@@ -218,10 +218,11 @@ class S3BatchScoringTest {
         put("odd/notes.txt", "seven\n".getBytes(StandardCharsets.UTF_8), "text/plain");
         put("odd/t10k-labels-idx1-ubyte", new byte[] {0, 0, 8, 1, 0, 0, 0, 1, 7}, null);
         put("odd/broken-idx3-ubyte", "not an idx file at all".getBytes(StandardCharsets.UTF_8), null);
+        put("odd/plain.csv.gz", "0,0,0\n".getBytes(StandardCharsets.UTF_8), null);
         Harness h = harness(store);
 
         JsonNode response = h.invoke(S3Events.objectCreated(BUCKET, "odd/notes.txt", "odd/t10k-labels-idx1-ubyte",
-                "odd/broken-idx3-ubyte", "odd/never-uploaded.csv"));
+                "odd/broken-idx3-ubyte", "odd/never-uploaded.csv", "odd/plain.csv.gz"));
 
         assertThat(response.get("status").asInt()).isEqualTo(415);
         JsonNode results = response.get("results");
@@ -232,6 +233,8 @@ class S3BatchScoringTest {
         assertThat(results.get(2).get("status").asInt()).isEqualTo(400);
         assertThat(results.get(2).get("message").asText()).contains("magic number");
         assertThat(results.get(3).get("status").asInt()).isEqualTo(404);
+        assertThat(results.get(4).get("status").asInt()).isEqualTo(400);
+        assertThat(results.get(4).get("message").asText()).contains("not valid gzip");
         assertThat(response.get("outputs")).isEmpty();
         assertThat(MotoServer.keys(s3, BUCKET)).noneMatch(k -> k.startsWith("odd/") && k.endsWith(".jsonl"));
         assertThat(h.lines()).anyMatch(l -> l.contains("\"level\":\"ERROR\"") && l.contains("odd/notes.txt"));
