@@ -22,7 +22,7 @@ mkdir "$TMP/task" && (cd "$TMP/task" && unzip -q "$ZIP")
 # What the managed runtime has on its own classpath: the client and what it needs. The function's
 # jars stay in the task root, loaded by the client's class loader as on Lambda.
 CHILD_CP=$(tr ':' '\n' < "$TMP/lambda.cp" \
-  | grep -E '/aws-lambda-java-(runtime-interface-client|serialization|core)/|/software/amazon/awssdk/' | paste -sd:)
+  | grep -E '/aws-lambda-java-(runtime-interface-client|serialization|core)/|/software/amazon/awssdk/utils-lite/' | paste -sd:)
 BENCH_CP="$ROOT/lambda/target/test-classes:$ROOT/lambda/target/classes:$(cat "$TMP/lambda.cp")"
 measure() { # label, runs, child JVM flags...
   "$JAVA_HOME/bin/java" -Dsun.net.httpserver.nodelay=true -cp "$BENCH_CP" org.mnistpipeline.lambda.LambdaColdStart \

@@ -1,28 +1,61 @@
 package org.mnistpipeline.lambda;
 
 import java.util.List;
+import org.mnistpipeline.inference.Predictor;
 import org.mnistpipeline.inference.http.HttpException;
 
 /**
- * Scores the images S3 announced in an object-created event. Kept behind this interface so the
- * handler stays free of the AWS SDK: the S3 implementation arrives with the AWS module and is
- * passed in when the handler is built.
+ * Scores the objects an S3 object-created event names. Kept behind this interface so the handler's
+ * dispatch stays readable and testable without S3; {@link S3BatchScorer} is the real one.
  */
 public interface BatchScorer {
     /** One object an S3 event names; {@code key} is already URL-decoded. */
     record S3Object(String bucket, String key, long size) {}
 
-    /** What a batch run did: how much it scored and where the results went. */
-    record Report(int objects, int images, List<String> outputs) {}
+    /**
+     * What happened to one object.
+     *
+     * @param output  {@code s3://bucket/key} of the predictions written, or null when none was
+     * @param images  records scored
+     * @param errors  records that could not be scored (each has an error line in the output)
+     * @param status  200 scored, 204 skipped (our own output), 4xx the object as a whole was refused
+     * @param message why it was skipped or refused; null when scored
+     */
+    record ObjectResult(String bucket, String key, String output, int images, int errors, int status,
+            String message) {}
 
-    Report score(List<S3Object> objects);
+    /** What a batch run did, object by object, in event order. */
+    record Report(List<ObjectResult> results) {
+        public Report {
+            results = List.copyOf(results);
+        }
 
-    /** The scorer until the AWS module exists: every S3 event is answered 501 with the reason. */
+        public int images() {
+            return results.stream().mapToInt(ObjectResult::images).sum();
+        }
+
+        public int errors() {
+            return results.stream().mapToInt(ObjectResult::errors).sum();
+        }
+
+        public List<String> outputs() {
+            return results.stream().map(ObjectResult::output).filter(o -> o != null).toList();
+        }
+
+        /** 200 when every object was scored or skipped; else the first refusal's status. */
+        public int status() {
+            return results.stream().mapToInt(ObjectResult::status).filter(s -> s >= 400).findFirst().orElse(200);
+        }
+    }
+
+    /** Scores {@code objects} with {@code predictor}; a failure to reach S3 throws, so Lambda retries. */
+    Report score(List<S3Object> objects, Predictor predictor);
+
+    /** A scorer for builds without S3 access: every S3 event is answered 501 with the reason. */
     static BatchScorer unavailable() {
-        return objects -> {
-            throw new HttpException(501, "S3 batch scoring needs the AWS module, which this build does not"
-                    + " include; the event named " + objects.size() + " object(s). Invoke the function with"
-                    + " {\"instances\": [...]} or through its URL meanwhile");
+        return (objects, predictor) -> {
+            throw new HttpException(501, "S3 batch scoring is not configured in this handler; the event named "
+                    + objects.size() + " object(s). Invoke the function with {\"instances\": [...]} or through its URL");
         };
     }
 }

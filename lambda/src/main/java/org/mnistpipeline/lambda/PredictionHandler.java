@@ -54,8 +54,9 @@ import org.mnistpipeline.io.Json;
  *       The answer is the v2 response object {@code {statusCode, headers, body, isBase64Encoded}}.</li>
  *   <li><b>Direct invocation</b> with {@code {"instances": [...]}} (or a bare array): the predictions
  *       JSON itself, or {@code {"error": ..., "status": 4xx}}.</li>
- *   <li><b>S3 object-created</b> ({@code Records[].eventSource == "aws:s3"}): handed to the
- *       {@link BatchScorer}; until the AWS module provides one, answered 501 with the reason.</li>
+ *   <li><b>S3 object-created</b> ({@code Records[].eventSource == "aws:s3"}): each object is scored
+ *       by the {@link BatchScorer} ({@link S3BatchScorer}: streamed, predictions written next to it);
+ *       the answer is a summary per object.</li>
  * </ul>
  *
  * Client mistakes are 4xx with {@code {"error": ...}} (statuses from {@link HttpErrors}), never an
@@ -96,7 +97,7 @@ public final class PredictionHandler implements RequestStreamHandler {
     public PredictionHandler(LambdaConfig config) {
         this(config, new LocalModelLoader(config.modelDir()),
                 loaded -> OnnxPredictor.fromBytes(loaded.onnx(), loaded.version(), PredictorOptions.defaults()),
-                BatchScorer.unavailable(), System.out, Clock.systemUTC());
+                S3BatchScorer.lazyFromEnvironment(System.getenv()), System.out, Clock.systemUTC());
     }
 
     /** Everything passed in, so tests can count predictions, capture stdout and plug a batch scorer. */
@@ -132,10 +133,14 @@ public final class PredictionHandler implements RequestStreamHandler {
     // ---------------------------------------------------------------------------------------------
     // Dispatch by event type
 
-    /** Handles one event given as bytes; what {@link #handleRequest} writes. */
+    /**
+     * Handles one event given as bytes; what {@link #handleRequest} writes. Throws only
+     * {@link BatchFailed}, for an S3 event a retry may fix, so that the invocation fails.
+     */
     byte[] handle(byte[] event, String requestId) {
         long start = System.nanoTime();
         Outcome outcome;
+        BatchFailed retry = null;
         try {
             if (event.length > maxEventBytes()) {
                 throw new InferenceException(InferenceException.Kind.TOO_LARGE, "the event is " + event.length
@@ -147,6 +152,9 @@ public final class PredictionHandler implements RequestStreamHandler {
                 case S3 -> s3(root, requestId);
                 case DIRECT -> direct(event, requestId);
             };
+        } catch (BatchFailed e) {
+            retry = e;
+            outcome = e.outcome;
         } catch (RuntimeException e) {
             outcome = plainError("unknown", "other", e, requestId);
         }
@@ -155,6 +163,9 @@ public final class PredictionHandler implements RequestStreamHandler {
                     model.peek().map(Predictor::modelVersion).orElse(null), outcome.images, outcome.cacheHits,
                     (System.nanoTime() - start) / 1e6, coldStart, environmentId));
             coldStart = false;
+        }
+        if (retry != null) {
+            throw retry;
         }
         return outcome.bytes;
     }
@@ -399,13 +410,46 @@ public final class PredictionHandler implements RequestStreamHandler {
                 objects.add(new BatchScorer.S3Object(bucket, URLDecoder.decode(key, StandardCharsets.UTF_8),
                         s3.path("object").path("size").asLong(0)));
             }
-            BatchScorer.Report report = batchScorer.score(List.copyOf(objects));
-            ObjectNode out = mapper.createObjectNode().put("status", 200).put("objects", report.objects())
-                    .put("images", report.images());
+            BatchScorer.Report report = batchScorer.score(List.copyOf(objects), model.get());
+            ObjectNode out = mapper.createObjectNode().put("status", report.status())
+                    .put("objects", report.results().size()).put("images", report.images())
+                    .put("errors", report.errors());
             report.outputs().forEach(out.putArray("outputs")::add);
-            return new Outcome(write(out), "s3", "batch", 200, report.images(), 0);
+            var results = out.putArray("results");
+            for (BatchScorer.ObjectResult r : report.results()) {
+                ObjectNode node = results.addObject().put("bucket", r.bucket()).put("key", r.key())
+                        .put("status", r.status()).put("images", r.images()).put("errors", r.errors());
+                if (r.output() != null) {
+                    node.put("output", r.output());
+                }
+                if (r.message() != null) {
+                    node.put("message", r.message());
+                }
+                if (r.status() >= 400) {
+                    // Nobody reads an S3-triggered function's answer: the log is where a refusal shows.
+                    log.error(requestId, "s3://" + r.bucket() + "/" + r.key() + " not scored (" + r.status() + "): "
+                            + r.message(), null);
+                }
+            }
+            return new Outcome(write(out), "s3", "batch", report.status(), report.images(), 0);
         } catch (RuntimeException e) {
-            return plainError("s3", "batch", e, requestId);
+            Outcome failed = plainError("s3", "batch", e, requestId);
+            if (failed.status >= 500 && failed.status != 501) {
+                // S3 invokes asynchronously and retries a failed invocation (twice); an answer would
+                // count as success. Outputs are overwritten, so a retry repeats no harm.
+                throw new BatchFailed(failed, e);
+            }
+            return failed;
+        }
+    }
+
+    /** A batch that failed for a reason a retry may fix (S3 unreachable, model not loaded). */
+    static final class BatchFailed extends RuntimeException {
+        private final transient Outcome outcome;
+
+        private BatchFailed(Outcome outcome, RuntimeException cause) {
+            super("S3 batch scoring failed with " + outcome.status + "; Lambda will retry the event", cause);
+            this.outcome = outcome;
         }
     }
 

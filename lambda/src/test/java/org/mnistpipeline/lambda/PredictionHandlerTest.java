@@ -58,20 +58,21 @@ class PredictionHandlerTest {
     }
 
     @Test
-    void s3EventIsRecognisedAndAnswered501UntilTheAwsModuleExists() {
+    void s3EventWithoutAConfiguredScorerIsAnswered501WithTheReason() {
         JsonNode response = h.invoke("s3-object-created.json");
 
         assertThat(response.get("status").asInt()).isEqualTo(501);
-        assertThat(response.get("error").asText()).contains("S3 batch scoring needs the AWS module");
+        assertThat(response.get("error").asText()).contains("S3 batch scoring is not configured");
     }
 
     @Test
     void s3EventReachesAPluggedBatchScorerWithDecodedKeys() {
         List<BatchScorer.S3Object> seen = new ArrayList<>();
         Harness withScorer = new Harness(Harness.config(), new org.mnistpipeline.inference.LocalModelLoader(
-                Harness.modelDir()), objects -> {
+                Harness.modelDir()), (objects, predictor) -> {
                     seen.addAll(objects);
-                    return new BatchScorer.Report(objects.size(), 4000, List.of("s3://out/predictions.jsonl"));
+                    return new BatchScorer.Report(List.of(new BatchScorer.ObjectResult("out", "b.csv",
+                            "s3://out/b.csv.predictions.jsonl", 4000, 0, 200, null)));
                 });
 
         JsonNode response = withScorer.invoke("s3-object-created.json");

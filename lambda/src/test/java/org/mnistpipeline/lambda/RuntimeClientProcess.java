@@ -46,6 +46,12 @@ final class RuntimeClientProcess implements AutoCloseable {
     /** With another handler ({@code class::method}), e.g. the DJL one in the cold-start comparison. */
     static RuntimeClientProcess start(String handler, String runtimeApi, String classpath, Path modelDir,
             Path taskRoot, List<String> jvmFlags, Path log) throws IOException {
+        return start(handler, runtimeApi, classpath, modelDir, taskRoot, jvmFlags, Map.of(), log);
+    }
+
+    /** With more environment variables (e.g. an S3 endpoint), set after Lambda's own. */
+    static RuntimeClientProcess start(String handler, String runtimeApi, String classpath, Path modelDir,
+            Path taskRoot, List<String> jvmFlags, Map<String, String> extraEnv, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // ONNX Runtime and the client both load JNI libraries; JDK 24+ warns without this.
@@ -65,6 +71,7 @@ final class RuntimeClientProcess implements AutoCloseable {
         env.put("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/28/[1]0123456789abcdef");
         env.put("AWS_REGION", "eu-west-1");
         env.remove("JAVA_TOOL_OPTIONS");
+        env.putAll(extraEnv);
         Files.createDirectories(log.getParent());
         pb.directory(taskRoot.toFile()).redirectErrorStream(true).redirectOutput(log.toAbsolutePath().toFile());
         long t0 = System.nanoTime();

@@ -1,0 +1,105 @@
+package org.mnistpipeline.lambda;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * {@link ObjectStore} on the AWS SDK v2 S3 client with the JDK's {@code HttpURLConnection} client
+ * (no netty or Apache: smaller zip, fewer classes at cold start).
+ *
+ * <p>Configured from the environment: {@code AWS_REGION} (Lambda sets it), credentials from
+ * {@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_SESSION_TOKEN} (Lambda
+ * sets those from the execution role; absent, the SDK's default chain), and
+ * {@value #ENDPOINT_VAR} to point at another S3-compatible endpoint (a local server, tests), which
+ * also switches to path-style addressing.
+ */
+public final class S3ObjectStore implements ObjectStore, AutoCloseable {
+    public static final String ENDPOINT_VAR = "MNIST_S3_ENDPOINT";
+
+    private final S3Client s3;
+
+    public S3ObjectStore(S3Client s3) {
+        this.s3 = s3;
+    }
+
+    /** A client as the environment describes it; see the class comment for the variables. */
+    public static S3ObjectStore fromEnvironment(Map<String, String> env) {
+        String region = env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", ""));
+        if (region.isBlank()) {
+            throw new IllegalStateException("AWS_REGION is not set; Lambda sets it, set it when running elsewhere");
+        }
+        var builder = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(region))
+                .credentialsProvider(credentials(env));
+        String endpoint = env.getOrDefault(ENDPOINT_VAR, "");
+        if (!endpoint.isBlank()) {
+            // Local S3-compatible servers serve buckets as paths, not as subdomains.
+            builder.endpointOverride(URI.create(endpoint.trim())).forcePathStyle(true);
+        }
+        return new S3ObjectStore(builder.build());
+    }
+
+    private static AwsCredentialsProvider credentials(Map<String, String> env) {
+        String id = env.get("AWS_ACCESS_KEY_ID");
+        String secret = env.get("AWS_SECRET_ACCESS_KEY");
+        if (id == null || id.isBlank() || secret == null || secret.isBlank()) {
+            return DefaultCredentialsProvider.builder().build();
+        }
+        String token = env.get("AWS_SESSION_TOKEN");
+        return StaticCredentialsProvider.create(token == null || token.isBlank()
+                ? AwsBasicCredentials.create(id, secret)
+                : AwsSessionCredentials.create(id, secret, token));
+    }
+
+    @Override
+    public Head head(String bucket, String key) {
+        try {
+            HeadObjectResponse r = s3.headObject(b -> b.bucket(bucket).key(key));
+            return new Head(r.contentLength() == null ? -1 : r.contentLength(), r.contentType());
+        } catch (NoSuchKeyException e) {
+            throw new NotFound(bucket, key);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new NotFound(bucket, key);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public InputStream open(String bucket, String key) {
+        try {
+            return s3.getObject(b -> b.bucket(bucket).key(key));
+        } catch (NoSuchKeyException e) {
+            throw new NotFound(bucket, key);
+        }
+    }
+
+    @Override
+    public void put(String bucket, String key, Path file, String contentType) {
+        s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType), RequestBody.fromFile(file));
+    }
+
+    /** The client itself, for callers that need more than the three calls. */
+    public S3Client client() {
+        return s3;
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}
