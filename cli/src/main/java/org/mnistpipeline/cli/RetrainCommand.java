@@ -58,13 +58,13 @@ final class RetrainCommand implements Callable<Integer> {
     @Option(names = "--min-new", description = "New images needed before retraining (default 1000).")
     Integer minNew;
 
-    @Option(names = "--replay-ratio", description = "Earlier images replayed per new image (default 1.0).")
+    @Option(names = "--replay-ratio", description = "Earlier images replayed per new image (default 1.5).")
     Double replayRatio;
 
-    @Option(names = "--epochs", description = "Fine-tuning epochs (default 2).")
+    @Option(names = "--epochs", description = "Fine-tuning epochs (default 3).")
     Integer epochs;
 
-    @Option(names = "--lr-scale", description = "Fine-tuning learning rate as a share of the champion's (default 0.3).")
+    @Option(names = "--lr-scale", description = "Fine-tuning learning rate as a share of the champion's (default 0.7).")
     Double lrScale;
 
     @Option(names = "--holdout", description = "Share of each new batch held back for the gate (default 0.2).")

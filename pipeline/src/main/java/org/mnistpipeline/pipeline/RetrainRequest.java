@@ -48,9 +48,9 @@ public record RetrainRequest(
         mode = mode == null ? Mode.INCREMENTAL : mode;
         fallbackToFull = fallbackToFull == null || fallbackToFull;
         minNewImages = minNewImages == null ? 1000 : minNewImages;
-        replayRatio = replayRatio == null ? 1.0 : replayRatio;
-        incrementalEpochs = incrementalEpochs == null ? 2 : incrementalEpochs;
-        learningRateScale = learningRateScale == null ? 0.3 : learningRateScale;
+        replayRatio = replayRatio == null ? 1.5 : replayRatio;
+        incrementalEpochs = incrementalEpochs == null ? 3 : incrementalEpochs;
+        learningRateScale = learningRateScale == null ? 0.7 : learningRateScale;
         holdoutFraction = holdoutFraction == null ? 0.2 : holdoutFraction;
         tolerancePoints = tolerancePoints == null ? 0.1 : tolerancePoints;
         maxQuarantineFraction = maxQuarantineFraction == null ? 0.5 : maxQuarantineFraction;

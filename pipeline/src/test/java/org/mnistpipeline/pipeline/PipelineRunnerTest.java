@@ -226,7 +226,7 @@ class PipelineRunnerTest {
         assertThat(resumed.id()).isEqualTo(killed.id());
         assertThat(log).anyMatch(l -> l.contains("resuming run " + killed.id() + " at step train"));
         assertThat(resumed.outcome()).isEqualTo("promoted");
-        assertThat(resumed.state().at("/train/epochs").asInt()).isEqualTo(2);
+        assertThat(resumed.state().at("/train/epochs").asInt()).isEqualTo(3);
         assertThat(registry.get("production").manifest().provenance()).containsEntry("pipeline.run", killed.id());
     }
 

@@ -154,6 +154,62 @@ class ServerMainTest {
         }
     }
 
+    @Test
+    void aClientThatTricklesItsRequestIsCutOff() throws Exception {
+        Path model = Fixtures.modelDir(tmp.resolve("model"));
+        Path log = tmp.resolve("slow.log");
+        // The server sets a 30 s limit by default; one second here keeps the test short.
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-D" + ModelServer.MAX_REQUEST_SECONDS + "=1", "-cp",
+                System.getProperty("java.class.path"), ServerMain.class.getName(), "--port", "0", "--model-dir",
+                model.toString(), "--no-monitor").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            ModelLifecycleTest.waitFor(() -> readLines(log).stream().anyMatch(l -> LISTENING.matcher(l).find())
+                    || !process.isAlive());
+            Matcher listening = readLines(log).stream().map(LISTENING::matcher).filter(Matcher::find).findFirst()
+                    .orElseThrow(() -> new AssertionError("server did not start: " + readLines(log)));
+            URI uri = URI.create(listening.group(1));
+            try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+                socket.setSoTimeout(15_000);
+                socket.getOutputStream().write("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Le"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                long start = System.nanoTime();
+                int read;
+                try {
+                    read = socket.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    read = -1;
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                assertThat(read).as("connection closed, not answered").isEqualTo(-1);
+                assertThat(seconds).as("cut off after about a second").isBetween(0.5, 10.0);
+            }
+            // The server is fine: the next request is answered.
+            assertThat(new Http(uri).get("/ping").statusCode()).isEqualTo(200);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void slowClientLimitsAreOnByDefault() throws Exception {
+        Path model = Fixtures.modelDir(tmp.resolve("model"));
+        try (ModelServer server = ModelServer.start(ServerConfig.defaults(new DirectoryModelSource(model))
+                .withPort(0))) {
+            assertThat(System.getProperty(ModelServer.MAX_REQUEST_SECONDS)).isNotNull();
+            assertThat(System.getProperty(ModelServer.MAX_RESPONSE_SECONDS)).isNotNull();
+        }
+    }
+
+    private static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static ServerConfig parse(Map<String, String> env, String... args) {
         return ServerMain.parse(args, env, Locations.from(Map.of(), Path.of("/nonexistent-home"))).orElseThrow();
     }
