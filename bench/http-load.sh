@@ -20,7 +20,7 @@ for mode in batching no-batching; do
   flags=(); [ "$mode" = no-batching ] && flags=(--no-batching)
   "$JAVA_HOME/bin/java" -Xmx512m -cp "$ROOT/server/target/mnist-server.jar:$ROOT/server/target/lib/*" \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    org.mnistpipeline.server.ServerMain --port "$PORT" --model-dir "$MODEL" "${flags[@]}" > "$TMP/server-$mode.log" 2>&1 &
+    org.mnistpipeline.server.ServerMain --port "$PORT" --model-dir "$MODEL" --monitor-dir "$TMP/monitoring" "${flags[@]}" > "$TMP/server-$mode.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/ping" >/dev/null 2>&1 && break; sleep 0.1; done
   # warm-up

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * of a millisecond of latency for several times the throughput. Results are those of the wrapped
  * predictor: the model classifies every image of a batch independently.
  *
- * <p>A request that alone fills a batch skips the queue. If a gathered batch fails, each request
+ * <p>A request that alone fills a batch skips the queue, and so does a request that is the only one
+ * in flight. If a gathered batch fails, each request
  * in it is retried alone so that one bad request cannot fail its neighbours.
  *
  * <p>Owns the wrapped predictor: {@link #close()} closes it. Close only when no call is in
@@ -83,6 +84,11 @@ public final class BatchingPredictor implements Predictor {
         }
         if (images.size() >= maxBatch) {
             return delegate.predictBatch(images); // already a full batch: waiting could only add latency
+        }
+        if (requestsInFlight.getAsLong() <= 1 && queue.isEmpty()) {
+            // Alone: nobody to batch with, so skip the two thread hand-offs through the collector.
+            // The wrapped predictor is thread-safe, so a request arriving meanwhile is no problem.
+            return delegate.predictBatch(images);
         }
         Job job = new Job(images, new CompletableFuture<>());
         queue.add(job);

@@ -27,6 +27,7 @@ class BatchingPredictorTest {
     /** Answers each image with label = its first pixel; records the size of every call. */
     static final class EchoPredictor implements Predictor {
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+        final List<Thread> threads = new CopyOnWriteArrayList<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
         volatile boolean closed;
 
@@ -38,6 +39,7 @@ class BatchingPredictorTest {
         @Override
         public List<Prediction> predictBatch(List<float[]> images) {
             batchSizes.add(images.size());
+            threads.add(Thread.currentThread());
             try {
                 gate.await();
             } catch (InterruptedException e) {
@@ -123,6 +125,8 @@ class BatchingPredictorTest {
             long start = System.nanoTime();
             assertThat(batching.predict(new float[] {3}).label()).isEqualTo(3);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
+            // ... and runs on the caller's thread: no hand-off to the collector and back.
+            assertThat(model.threads).containsExactly(Thread.currentThread());
         }
         // Without that knowledge the window is honoured.
         try (BatchingPredictor batching = new BatchingPredictor(model, 8, 300_000)) {
