@@ -4,13 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.inference.Baselines;
 import org.mnistpipeline.io.Json;
@@ -36,7 +33,6 @@ import picocli.CommandLine.Spec;
                 "feature: predicted class, confidence, ink, size, slant) and report drift.",
                 "Exit codes: 0 no drift, 7 drift, 8 too few predictions in the window to tell."})
 final class MonitorCommand implements Callable<Integer> {
-    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)([smhd])");
 
     @ParentCommand
     MnistCli root;
@@ -73,7 +69,7 @@ final class MonitorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Context context = root.context;
-        Duration span = parseWindow(window);
+        Duration span = Durations.parse(window, "--window");
         ModelPackage pkg = context.registry().get(model);
         String version = pkg.manifest().version();
         java.util.Optional<Baseline> stored = Baseline.in(pkg);
@@ -155,30 +151,5 @@ final class MonitorCommand implements Callable<Integer> {
             }
         }
         context.out.println(report.verdict());
-    }
-
-    /** {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d} or an ISO-8601 duration such as {@code PT1H}. */
-    static Duration parseWindow(String text) {
-        Matcher m = SHORT_DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        Duration d;
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        } else {
-            try {
-                d = Duration.parse(text.trim());
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("--window '" + text + "' is not a duration; use e.g. 30m, 1h, 2d");
-            }
-        }
-        if (d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException("--window must be positive, got '" + text + "'");
-        }
-        return d;
     }
 }

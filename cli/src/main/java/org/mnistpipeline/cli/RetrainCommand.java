@@ -109,7 +109,7 @@ final class RetrainCommand implements Callable<Integer> {
         if (every == null) {
             return once(context);
         }
-        Duration interval = parseDuration(every);
+        Duration interval = Durations.parse(every, "--every");
         int code = ExitCodes.OK;
         for (int n = 1; maxRuns == 0 || n <= maxRuns; n++) {
             Instant next = Instant.now().plus(interval);
@@ -131,7 +131,7 @@ final class RetrainCommand implements Callable<Integer> {
 
     private int once(Context context) {
         PipelineRunner runner = runner(context, notifyUrl, DriftCheck.fromSummaries(context.locations.monitoring(),
-                parseDuration(driftWindow), DriftMonitor.DEFAULT_THRESHOLD));
+                Durations.parse(driftWindow, "--drift-window"), DriftMonitor.DEFAULT_THRESHOLD));
         RunRecord run;
         try {
             run = resume != null ? runner.resume(resume) : runner.run(request(context));
@@ -163,32 +163,6 @@ final class RetrainCommand implements Callable<Integer> {
                 : System.getenv("MNIST_NOTIFY_URL") != null ? URI.create(System.getenv("MNIST_NOTIFY_URL")) : null;
         return new PipelineRunner(home, context.registry(), context.batchStore(), context.training(),
                 Notifier.of(home.resolve("notifications.jsonl"), hook), drift, context.err::println);
-    }
-
-    static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.startsWith("p")) {
-                return positive(Duration.parse(t.toUpperCase(Locale.ROOT)), text);
-            }
-            long n = Long.parseLong(t.substring(0, t.length() - 1));
-            return positive(switch (t.charAt(t.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'd' -> Duration.ofDays(n);
-                default -> throw new IllegalArgumentException();
-            }, text);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("cannot read duration '" + text + "'; use e.g. 30m, 6h, 1d or PT6H");
-        }
-    }
-
-    private static Duration positive(Duration d, String text) {
-        if (d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException("duration '" + text + "' must be positive");
-        }
-        return d;
     }
 
     static void print(Context context, RunRecord run, boolean json) {
