@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
+import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.data.MnistFetcher;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.pipeline.ingest.BatchManifest;
@@ -20,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code mnist data ...}: get, inspect and ingest datasets. */
 @Command(name = "data", description = "Fetch, inspect and ingest datasets.", mixinStandardHelpOptions = true,
-        subcommands = {DataCommand.Fetch.class, DataCommand.Info.class, DataCommand.Ingest.class,
+        subcommands = {DataCommand.Fetch.class, DataCommand.Info.class, DataCommand.Sample.class, DataCommand.Ingest.class,
                 DataCommand.Batches.class})
 final class DataCommand {
     @ParentCommand
@@ -183,6 +184,50 @@ final class DataCommand {
             batches.forEach(b -> Arrays.setAll(perClass, c -> perClass[c] + b.classCounts()[c]));
             context.out.printf("total    %d images; per class %s%n", total, perClass(perClass));
             return ExitCodes.OK;
+        }
+    }
+
+    /**
+     * A labelled batch cut from MNIST's training images, optionally shifted: something real to feed
+     * {@code data ingest} and {@code retrain} when trying the loop, and the batches of the retraining
+     * benchmark.
+     */
+    @Command(name = "sample", mixinStandardHelpOptions = true,
+            description = "Write MNIST training images FROM..FROM+COUNT as an IDX batch directory, optionally"
+                    + " shifted (thick, slant:DEGREES, noise:SIGMA, invert, joined with +), for data ingest.")
+    static final class Sample implements Callable<Integer> {
+        @ParentCommand
+        DataCommand parent;
+
+        @Option(names = "--out", required = true, description = "Directory to write (created).")
+        Path out;
+
+        @Option(names = "--from", description = "First training image (default 50000: images a model trained"
+                + " with --max-train-images up to 50000 never saw).")
+        int from = 50_000;
+
+        @Option(names = "--count", description = "How many images (default 2000).")
+        int count = 2_000;
+
+        @Option(names = "--shift", description = "Distribution shift to apply, e.g. thick+slant:12 (default none).")
+        String shift = "none";
+
+        @Option(names = "--seed", description = "Seed for random shifts such as noise (default 1).")
+        long seed = 1;
+
+        @Override
+        public Integer call() {
+            Context context = parent.root.context;
+            LabeledImages train = context.dataset(null).train();
+            if (from < 0 || count < 1 || (long) from + count > train.size()) {
+                throw new IllegalArgumentException("--from " + from + " --count " + count + " is outside the "
+                        + train.size() + " training images");
+            }
+            LabeledImages batch = org.mnistpipeline.data.Shifts.apply(
+                    train.select(java.util.stream.IntStream.range(from, from + count).toArray()), shift, seed);
+            org.mnistpipeline.data.IdxWriter.write(out, "batch", batch);
+            context.out.println(out);
+            return 0;
         }
     }
 }

@@ -104,4 +104,19 @@ class DataIngestCliTest {
         assertThat(none.out()).contains("quarantined 5/x.png: not a PNG");
         assertThat(run("data", "batches").out()).contains("no batches in");
     }
+
+    @Test
+    void sampleCutsAShiftedBatchThatIngestsWholeAndRefusesARangeOutsideTheTrainingSet() {
+        Path dir = home.resolve("sample");
+        assertThat(run("data", "sample", "--out", dir.toString(), "--from", "58000", "--count", "300", "--shift",
+                "thick+slant:12").exitCode()).isZero();
+        var ingested = run("data", "ingest", dir.toString());
+        assertThat(ingested.exitCode()).as(ingested.err()).isZero();
+        assertThat(new org.mnistpipeline.pipeline.ingest.DataStore(home.resolve("datastore")).batches().getFirst()
+                .accepted()).isEqualTo(300);
+
+        var bad = run("data", "sample", "--out", home.resolve("x").toString(), "--from", "59999", "--count", "2");
+        assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err()).contains("outside the 60000 training images");
+    }
 }

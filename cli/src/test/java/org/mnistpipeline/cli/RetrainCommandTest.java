@@ -8,14 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mnistpipeline.data.IdxDirectory;
-import org.mnistpipeline.data.IdxWriter;
-import org.mnistpipeline.data.LabeledImages;
-import org.mnistpipeline.data.Shifts;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Locations;
 import org.mnistpipeline.pipeline.PipelineLock;
@@ -42,12 +37,13 @@ class RetrainCommandTest {
         assertThat(run(CHAMPION).exitCode()).isZero();
     }
 
-    /** MNIST training images the champion never saw, with thicker strokes. */
+    /** MNIST training images the champion never saw, with thicker strokes, cut by `mnist data sample`. */
     private Path batch(String name, int from, int count) {
-        LabeledImages all = IdxDirectory.load(Locations.fromEnvironment().dataDir()).train();
         Path dir = home.resolve(name);
-        IdxWriter.write(dir, "batch", Shifts.apply(all.select(IntStream.range(from, from + count).toArray()), "thick",
-                5));
+        var sampled = run("data", "sample", "--out", dir.toString(), "--from", Integer.toString(from), "--count",
+                Integer.toString(count), "--shift", "thick", "--seed", "5");
+        assertThat(sampled.exitCode()).as(sampled.err()).isZero();
+        assertThat(dir.resolve("batch-images-idx3-ubyte")).isRegularFile();
         return dir;
     }
 
