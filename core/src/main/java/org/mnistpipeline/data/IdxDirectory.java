@@ -44,9 +44,7 @@ public final class IdxDirectory {
 
     /** Loads and validates the dataset in {@code dir}; the fingerprint covers the uncompressed bytes. */
     public static Dataset load(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new DataException("data directory " + dir + " does not exist; run `mnist data fetch` or pass --data DIR");
-        }
+        requireDirectory(dir);
         Map<Role, Path> files = locate(dir);
         Map<String, String> digests = new LinkedHashMap<>();
         Map<Role, IdxReader.IdxArray> arrays = new LinkedHashMap<>();
@@ -67,6 +65,23 @@ public final class IdxDirectory {
         train = new LabeledImages(train.pixels(), train.labels(), train.rows(), train.cols(), classes);
         test = new LabeledImages(test.pixels(), test.labels(), test.rows(), test.cols(), classes);
         return new Dataset(dir, train, test, DataFingerprint.of(digests));
+    }
+
+    /**
+     * Only the test images and labels of the dataset in {@code dir}, for callers that score or
+     * summarise a model and need not read (or fingerprint) the much larger training files.
+     */
+    public static LabeledImages loadTest(Path dir) {
+        requireDirectory(dir);
+        Map<Role, Path> files = locate(dir);
+        return LabeledImages.of(IdxReader.read(files.get(Role.TEST_IMAGES)), IdxReader.read(files.get(Role.TEST_LABELS)),
+                "test set");
+    }
+
+    private static void requireDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new DataException("data directory " + dir + " does not exist; run `mnist data fetch` or pass --data DIR");
+        }
     }
 
     /** Finds the four files, or explains which are missing. */

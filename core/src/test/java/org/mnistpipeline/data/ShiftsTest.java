@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mnistpipeline.io.Locations;
@@ -17,13 +14,7 @@ class ShiftsTest {
     /** The first 200 real MNIST test digits, fetched beforehand by `./mnist data fetch`. */
     @BeforeAll
     static void loadDigits() {
-        Path dir = Locations.fromEnvironment().dataDir();
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException("MNIST not found in " + dir + "; run `./mnist data fetch` first");
-        }
-        Map<IdxDirectory.Role, Path> files = IdxDirectory.locate(dir);
-        digits = LabeledImages.of(IdxReader.read(files.get(IdxDirectory.Role.TEST_IMAGES)),
-                IdxReader.read(files.get(IdxDirectory.Role.TEST_LABELS)), "test set").head(200);
+        digits = IdxDirectory.loadTest(Locations.fromEnvironment().dataDir()).head(200);
     }
 
     private static double meanInk(LabeledImages images) {

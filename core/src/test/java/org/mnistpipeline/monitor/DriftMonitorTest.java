@@ -7,12 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mnistpipeline.data.IdxDirectory;
-import org.mnistpipeline.data.IdxReader;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.data.Shifts;
 import org.mnistpipeline.io.Locations;
@@ -33,13 +31,7 @@ class DriftMonitorTest {
 
     @BeforeAll
     static void baselineFromTheTestSet() {
-        Path dir = Locations.fromEnvironment().dataDir();
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException("MNIST not found in " + dir + "; run `./mnist data fetch` first");
-        }
-        Map<IdxDirectory.Role, Path> files = IdxDirectory.locate(dir);
-        test = LabeledImages.of(IdxReader.read(files.get(IdxDirectory.Role.TEST_IMAGES)),
-                IdxReader.read(files.get(IdxDirectory.Role.TEST_LABELS)), "test set");
+        test = IdxDirectory.loadTest(Locations.fromEnvironment().dataDir());
         baseline = Baseline.of("MNIST test set", summarise(test, 0, test.size(), NOW.minusSeconds(3600), NOW));
         // The test set's two halves come from different writers (and differ measurably in slant
         // and ink), so windows take every 16th image across both, as random traffic would.

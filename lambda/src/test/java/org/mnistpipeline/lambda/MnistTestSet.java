@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.mnistpipeline.data.IdxDirectory;
-import org.mnistpipeline.data.IdxReader;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.io.Locations;
 
@@ -16,8 +15,7 @@ final class MnistTestSet {
 
     static synchronized LabeledImages get() {
         if (test == null) {
-            test = LabeledImages.of(IdxReader.read(files().get(IdxDirectory.Role.TEST_IMAGES)),
-                    IdxReader.read(files().get(IdxDirectory.Role.TEST_LABELS)), "test set");
+            test = IdxDirectory.loadTest(Locations.fromEnvironment().dataDir());
         }
         return test;
     }

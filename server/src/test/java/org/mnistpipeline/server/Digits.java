@@ -7,15 +7,11 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.mnistpipeline.data.IdxDirectory;
-import org.mnistpipeline.data.IdxReader;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.io.Locations;
 
@@ -28,13 +24,7 @@ final class Digits {
     /** The 10,000 MNIST test images; only the test files are read. */
     static synchronized LabeledImages test() {
         if (test == null) {
-            Path dir = Locations.fromEnvironment().dataDir();
-            if (!Files.isDirectory(dir)) {
-                throw new IllegalStateException("MNIST not found in " + dir + "; run `./mnist data fetch` first");
-            }
-            Map<IdxDirectory.Role, Path> files = IdxDirectory.locate(dir);
-            test = LabeledImages.of(IdxReader.read(files.get(IdxDirectory.Role.TEST_IMAGES)),
-                    IdxReader.read(files.get(IdxDirectory.Role.TEST_LABELS)), "test set");
+            test = IdxDirectory.loadTest(Locations.fromEnvironment().dataDir());
         }
         return test;
     }
