@@ -3,8 +3,6 @@ package org.mnistpipeline.registry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -19,10 +17,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.mnistpipeline.io.AtomicFiles;
+import org.mnistpipeline.io.DirectoryLock;
 import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.ModelManifest;
@@ -55,8 +53,7 @@ public final class LocalModelRegistry implements ModelRegistry {
     private final Path aliasDir;
     private final Clock clock;
     private final CrashPoints crashPoints;
-    // A FileChannel lock excludes other processes but not other threads of this one.
-    private final ReentrantLock threadLock = new ReentrantLock();
+    private final DirectoryLock lock;
 
     public LocalModelRegistry(Path root) {
         this(root, Clock.systemUTC(), CrashPoints.NONE);
@@ -64,6 +61,7 @@ public final class LocalModelRegistry implements ModelRegistry {
 
     LocalModelRegistry(Path root, Clock clock, CrashPoints crashPoints) {
         this.root = root.toAbsolutePath().normalize();
+        this.lock = new DirectoryLock(this.root);
         this.models = this.root.resolve("models");
         this.aliasDir = this.root.resolve("aliases");
         this.clock = clock;
@@ -479,45 +477,12 @@ public final class LocalModelRegistry implements ModelRegistry {
         }
     }
 
-    /** Work that may throw IOException; wrapped once, in {@link #locked}, with the registry named. */
-    @FunctionalInterface
-    private interface Work<T> {
-        T run() throws IOException;
-    }
-
     /** Runs {@code work} holding this registry's lock, against other threads and other processes. */
-    private <T> T locked(Work<T> work) {
-        threadLock.lock();
+    private <T> T locked(DirectoryLock.Work<T> work) {
         try {
-            Files.createDirectories(root);
-            try (FileChannel channel = FileChannel.open(root.resolve(".lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = acquire(channel)) {
-                return work.run();
-            }
+            return lock.run(work);
         } catch (IOException | UncheckedIOException e) {
             throw ioFailure(e);
-        } finally {
-            threadLock.unlock();
-        }
-    }
-
-    /**
-     * Blocks until the file lock is ours. Another LocalModelRegistry over the same root in this JVM
-     * makes {@code lock()} throw instead of wait, so that case polls.
-     */
-    private FileLock acquire(FileChannel channel) throws IOException {
-        while (true) {
-            try {
-                return channel.lock();
-            } catch (OverlappingFileLockException e) {
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new RegistryException("interrupted while waiting for the lock on " + root, interrupted);
-                }
-            }
         }
     }
 

@@ -5,14 +5,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -24,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -35,6 +30,7 @@ import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.inference.ImagePreprocessor;
 import org.mnistpipeline.inference.InferenceException;
 import org.mnistpipeline.io.AtomicFiles;
+import org.mnistpipeline.io.DirectoryLock;
 import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Sha256;
@@ -81,7 +77,7 @@ public final class DataStore {
     private final Clock clock;
     private final ImagePreprocessor preprocessor;
     private final Consumer<String> crashPoint;
-    private final ReentrantLock threadLock = new ReentrantLock();
+    private final DirectoryLock lock;
 
     public DataStore(Path root) {
         // The server's own pixel limit: what it would answer, ingestion can learn from.
@@ -91,6 +87,7 @@ public final class DataStore {
     /** {@code crashPoint} is told each durable step ("staged", "quarantined"); tests throw from it. */
     DataStore(Path root, Clock clock, ImagePreprocessor preprocessor, Consumer<String> crashPoint) {
         this.root = root.toAbsolutePath().normalize();
+        this.lock = new DirectoryLock(this.root);
         this.batchesDir = this.root.resolve("batches");
         this.quarantineDir = this.root.resolve("quarantine");
         this.clock = clock;
@@ -658,44 +655,15 @@ public final class DataStore {
         }
     }
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run() throws IOException;
-    }
-
     /** Runs {@code work} holding the store's lock, against other threads and other processes. */
-    private <T> T locked(Work<T> work) {
-        threadLock.lock();
+    private <T> T locked(DirectoryLock.Work<T> work) {
         try {
-            Files.createDirectories(root);
-            try (FileChannel channel = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-                    FileLock lock = acquire(channel)) {
-                return work.run();
-            }
+            return lock.run(work);
         } catch (NoSuchFileException e) {
             throw new DataException("data store " + root + ": " + e.getMessage() + " disappeared while ingesting", e);
         } catch (IOException | UncheckedIOException e) {
             throw new DataException("data store " + root + ": " + e.getMessage()
                     + "; check that the directory is writable and has free space", e);
-        } finally {
-            threadLock.unlock();
-        }
-    }
-
-    /** Another DataStore over the same root in this JVM makes {@code lock()} throw instead of wait: poll. */
-    private FileLock acquire(FileChannel channel) throws IOException {
-        while (true) {
-            try {
-                return channel.lock();
-            } catch (OverlappingFileLockException e) {
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new DataException("interrupted while waiting for the lock on " + root, interrupted);
-                }
-            }
         }
     }
 }
