@@ -19,13 +19,13 @@ import org.mnistpipeline.eval.Evaluation;
 import org.mnistpipeline.export.OnnxExporter;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.Hyperparameters;
-import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.model.WeightsFile;
 import org.mnistpipeline.pipeline.BatchStore;
 import org.mnistpipeline.pipeline.DjlTraining;
 import org.mnistpipeline.pipeline.Notifier;
 import org.mnistpipeline.pipeline.OnnxScoring;
 import org.mnistpipeline.pipeline.PipelineRunner;
+import org.mnistpipeline.pipeline.Releases;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RetrainRequest.Mode;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
@@ -89,11 +89,9 @@ public final class RetrainScenario {
             Mode mode = Mode.valueOf(modeName.trim());
             Path home = work.resolve(mode.name().toLowerCase(Locale.ROOT) + "-" + System.nanoTime());
             ModelRegistry registry = new LocalModelRegistry(home.resolve("registry"));
-            ModelManifest staged = training.stage(home.resolve("staging"), baseData, champion, championTest, null,
-                    championDir);
-            String v1 = registry.register(home.resolve("staging")).version();
-            registry.addFiles(v1, Map.of("model.onnx", OnnxExporter.export(staged.architecture(),
-                    byName(champion.weights()), v1)));
+            training.stage(home.resolve("staging"), baseData, champion, championTest, null, championDir);
+            String v1 = Releases.register(registry, home.resolve("staging"), champion.spec(),
+                    WeightsFile.byName(champion.weights()), baseData.test(), false).version();
             registry.promote(v1, "production");
             BatchStore store = stores.apply(home.resolve("datastore"));
             int half = newImages / 2;
@@ -115,7 +113,7 @@ public final class RetrainScenario {
             RunRecord run = runner.run(request);
             double wall = (System.nanoTime() - start) / 1e9;
             Path trainDir = Path.of(run.state().at("/train/dir").asText());
-            byte[] onnx = OnnxExporter.export(staged.architecture(),
+            byte[] onnx = OnnxExporter.export(champion.spec(),
                     WeightsFile.read(trainDir.resolve("best.safetensors")), "challenger-" + mode);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("mode", mode.name().toLowerCase(Locale.ROOT));
@@ -131,7 +129,7 @@ public final class RetrainScenario {
             r.put("gate", run.state().at("/gate/summary").asText());
             results.put(mode.name().toLowerCase(Locale.ROOT), r);
         }
-        byte[] championOnnx = OnnxExporter.export(champion.spec(), byName(champion.weights()), "champion");
+        byte[] championOnnx = OnnxExporter.export(champion.spec(), WeightsFile.byName(champion.weights()), "champion");
         Map<String, Object> inc = results.get("incremental");
         Map<String, Object> full = results.get("full");
         if (inc == null || full == null) {
@@ -169,11 +167,5 @@ public final class RetrainScenario {
     private static Double env(String name) {
         String value = System.getenv(name);
         return value == null ? null : Double.valueOf(value);
-    }
-
-    private static Map<String, WeightsFile.Tensor> byName(List<WeightsFile.Tensor> weights) {
-        Map<String, WeightsFile.Tensor> map = new LinkedHashMap<>();
-        weights.forEach(t -> map.put(t.name(), t));
-        return map;
     }
 }

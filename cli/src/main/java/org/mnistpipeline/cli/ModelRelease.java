@@ -10,15 +10,13 @@ import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.eval.Evaluation;
 import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.pipeline.OnnxScoring;
+import org.mnistpipeline.pipeline.Releases;
 import org.mnistpipeline.eval.GateException;
 import org.mnistpipeline.export.OnnxExporter;
 import org.mnistpipeline.export.Quantization;
-import org.mnistpipeline.inference.Baselines;
-import org.mnistpipeline.inference.OnnxPredictor;
-import org.mnistpipeline.inference.PredictorOptions;
 import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.model.WeightsFile;
-import org.mnistpipeline.monitor.Baseline;
 import org.mnistpipeline.registry.ModelPackage;
 import org.mnistpipeline.registry.ModelRegistry;
 import org.mnistpipeline.train.Engines;
@@ -30,8 +28,8 @@ import org.mnistpipeline.train.TrainingResult;
  * its report, registered under a new version, and optionally promoted.
  */
 final class ModelRelease {
-    static final String ONNX_FILE = "model.onnx";
-    static final String INT8_FILE = "model-int8.onnx";
+    static final String ONNX_FILE = Releases.ONNX_FILE;
+    static final String INT8_FILE = Releases.INT8_FILE;
     private final ModelManifest manifest;
     private final Evaluation test;
     private final Path reportDir;
@@ -87,73 +85,29 @@ final class ModelRelease {
             }
         }
         ModelRegistry registry = context.registry();
-        ModelManifest registered = registry.register(staging);
-        // Exported once the version is known, so the ONNX metadata names it.
-        Map<String, byte[]> onnx = new LinkedHashMap<>();
-        byte[] model = OnnxExporter.export(result.spec(), byName(result), registered.version());
-        onnx.put(ONNX_FILE, model);
-        onnx.put(Baseline.FILE, baseline(context, model, registered.version(), dataset).toJson());
-        if (check != null) {
-            onnx.put(INT8_FILE, OnnxExporter.export(result.spec(), byName(result), registered.version(),
-                    Quantization.INT8));
-        }
-        registry.addFiles(registered.version(), onnx);
+        context.err.println("computing the drift-monitoring baseline on the test set (" + dataset.test().size()
+                + " images)...");
+        // The ONNX files are exported once the version is known, so their metadata names it.
+        ModelManifest registered = Releases.register(registry, staging, result.spec(),
+                WeightsFile.byName(result.weights()), dataset.test(), check != null);
         Path reportDir = registry.get(registered.version()).dir().resolve("report");
         ModelRelease release = new ModelRelease(registered, test, reportDir, result);
         release.quantization = check;
         return release;
     }
 
-    /**
-     * The drift-monitoring baseline: the exported model's own predictions (ONNX Runtime, as served)
-     * on the test set. The test set rather than the validation split because it is the fixed
-     * holdout: the same images for every version whatever its split settings, never used to pick
-     * weights, and what `mnist monitor` falls back to for packages released without a baseline.
-     */
-    static Baseline baseline(Context context, byte[] onnx, String version, Dataset dataset) {
-        context.err.println("computing the drift-monitoring baseline on the test set (" + dataset.test().size()
-                + " images)...");
-        return Baselines.compute(onnx, version, dataset.test(), "test set (" + dataset.test().size() + " images)");
-    }
-
-    private static Map<String, WeightsFile.Tensor> byName(TrainingResult result) {
-        Map<String, WeightsFile.Tensor> map = new LinkedHashMap<>();
-        result.weights().forEach(t -> map.put(t.name(), t));
-        return map;
-    }
-
     /** Scores the float and the int8 ONNX models with ONNX Runtime on the whole test set. */
     static QuantizationCheck checkInt8(TrainingResult result, Dataset dataset) {
-        byte[] fp32 = OnnxExporter.export(result.spec(), byName(result), "candidate");
-        byte[] int8 = OnnxExporter.export(result.spec(), byName(result), "candidate", Quantization.INT8);
-        return new QuantizationCheck(onnxAccuracy(fp32, dataset), onnxAccuracy(int8, dataset), fp32.length,
-                int8.length);
-    }
-
-    private static double onnxAccuracy(byte[] model, Dataset dataset) {
-        var test = dataset.test();
-        java.util.List<float[]> images = new java.util.ArrayList<>(test.size());
-        for (int i = 0; i < test.size(); i++) {
-            float[] x = new float[test.pixelsPerImage()];
-            test.imageAsFloats(i, x, 0);
-            images.add(x);
-        }
-        try (OnnxPredictor predictor = OnnxPredictor.fromBytes(model, "candidate", new PredictorOptions(2, 256))) {
-            var predictions = predictor.predictBatch(images);
-            int correct = 0;
-            for (int i = 0; i < predictions.size(); i++) {
-                correct += predictions.get(i).label() == test.label(i) ? 1 : 0;
-            }
-            return (double) correct / test.size();
-        }
+        byte[] fp32 = OnnxExporter.export(result.spec(), WeightsFile.byName(result.weights()), "candidate");
+        byte[] int8 = OnnxExporter.export(result.spec(), WeightsFile.byName(result.weights()), "candidate",
+                Quantization.INT8);
+        return new QuantizationCheck(OnnxScoring.accuracy(fp32, "candidate", dataset.test()),
+                OnnxScoring.accuracy(int8, "candidate-int8", dataset.test()), fp32.length, int8.length);
     }
 
     /** Adds {@code model.onnx}, built from the package's spec and weights, to a registered version. */
     static ModelPackage attachOnnx(ModelRegistry registry, String version) {
-        ModelPackage pkg = registry.get(version);
-        ModelManifest m = pkg.manifest();
-        byte[] onnx = OnnxExporter.export(m.architecture(), WeightsFile.read(pkg.weights()), m.version());
-        return registry.addFiles(version, Map.of(ONNX_FILE, onnx));
+        return registry.addFiles(version, Map.of(ONNX_FILE, Releases.onnxOf(registry.get(version))));
     }
 
     void promote(Context context) {

@@ -82,6 +82,13 @@ public final class WeightsFile {
         });
     }
 
+    /** The tensors keyed by name, in order: the form the exporter and the network builder take. */
+    public static Map<String, Tensor> byName(List<Tensor> tensors) {
+        Map<String, Tensor> map = new LinkedHashMap<>();
+        tensors.forEach(t -> map.put(t.name(), t));
+        return map;
+    }
+
     /** Reads every tensor, in file order; rejects malformed files with a message naming the problem. */
     public static Map<String, Tensor> read(Path file) {
         try (InputStream raw = Files.newInputStream(file)) {

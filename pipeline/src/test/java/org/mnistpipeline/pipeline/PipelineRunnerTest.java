@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,11 +17,11 @@ import org.mnistpipeline.data.IdxWriter;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.data.Shifts;
 import org.mnistpipeline.eval.Evaluation;
-import org.mnistpipeline.export.OnnxExporter;
 import org.mnistpipeline.io.Locations;
 import org.mnistpipeline.model.Augmentation;
 import org.mnistpipeline.model.Hyperparameters;
 import org.mnistpipeline.model.ModelManifest;
+import org.mnistpipeline.model.WeightsFile;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
 import org.mnistpipeline.pipeline.RunStore.StepRun;
 import org.mnistpipeline.registry.LocalModelRegistry;
@@ -89,12 +87,9 @@ class PipelineRunnerTest {
         Dataset data = IdxDirectory.load(base);
         TrainingResult result = training.train(data, recipe(), work.resolve("champion"), null);
         Evaluation test = training.evaluate(result.spec(), result.weights(), data.test());
-        ModelManifest staged = training.stage(work.resolve("champion-package"), data, result, test, null,
-                work.resolve("champion"));
-        String version = registry.register(work.resolve("champion-package")).version();
-        Map<String, org.mnistpipeline.model.WeightsFile.Tensor> weights = new java.util.LinkedHashMap<>();
-        result.weights().forEach(t -> weights.put(t.name(), t));
-        registry.addFiles(version, Map.of("model.onnx", OnnxExporter.export(staged.architecture(), weights, version)));
+        training.stage(work.resolve("champion-package"), data, result, test, null, work.resolve("champion"));
+        String version = Releases.register(registry, work.resolve("champion-package"), result.spec(),
+                WeightsFile.byName(result.weights()), data.test(), false).version();
         registry.promote(version, "production");
         return version;
     }

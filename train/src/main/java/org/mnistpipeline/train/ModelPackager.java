@@ -47,9 +47,7 @@ public final class ModelPackager {
     public float[][] probabilities(ArchitectureSpec spec, List<Tensor> weights, LabeledImages images) {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             SequentialBlock net = NetworkBuilder.buildInitialized(spec, manager);
-            Map<String, Tensor> byName = new LinkedHashMap<>();
-            weights.forEach(t -> byName.put(t.name(), t));
-            NetworkBuilder.importWeights(net, byName);
+            NetworkBuilder.importWeights(net, WeightsFile.byName(weights));
             return Predictions.probabilities(net, new ParameterStore(manager, false), manager, images, 1000);
         }
     }

@@ -1,8 +1,5 @@
 package org.mnistpipeline.pipeline.steps;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.mnistpipeline.data.LabeledImages;
@@ -12,6 +9,7 @@ import org.mnistpipeline.model.WeightsFile;
 import org.mnistpipeline.pipeline.Corpus;
 import org.mnistpipeline.pipeline.Lineage;
 import org.mnistpipeline.pipeline.OnnxScoring;
+import org.mnistpipeline.pipeline.Releases;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
@@ -48,7 +46,7 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
         LabeledImages test = corpus.base().test();
         LabeledImages holdout = input.decide().batches().isEmpty() ? null
                 : corpus.holdouts(input.decide().batches(), input.request().holdoutFraction());
-        byte[] championOnnx = onnxOf(champion);
+        byte[] championOnnx = Releases.onnxOf(champion);
         byte[] challengerOnnx = OnnxExporter.export(manifest.architecture(),
                 WeightsFile.read(Path.of(input.train().dir()).resolve("best.safetensors")), "challenger");
         Scores championScores = score(manifest.version(), championOnnx, test, holdout);
@@ -67,18 +65,5 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
 
     static String percent(Double accuracy) {
         return accuracy == null ? "n/a" : String.format(Locale.ROOT, "%.2f%%", accuracy * 100);
-    }
-
-    private static byte[] onnxOf(ModelPackage pkg) {
-        Path file = pkg.dir().resolve("model.onnx");
-        try {
-            if (Files.exists(file)) {
-                return Files.readAllBytes(file);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-        ModelManifest m = pkg.manifest();
-        return OnnxExporter.export(m.architecture(), WeightsFile.read(pkg.weights()), m.version());
     }
 }

@@ -8,13 +8,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.mnistpipeline.eval.Evaluation;
-import org.mnistpipeline.export.OnnxExporter;
-import org.mnistpipeline.inference.Baselines;
 import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.model.WeightsFile;
-import org.mnistpipeline.monitor.Baseline;
+import org.mnistpipeline.pipeline.Releases;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
@@ -86,13 +84,8 @@ public final class RegisterStep implements Step<RegisterStep.Input, RegisterStep
         Json.writeAtomically(staging.resolve(ModelPackage.MANIFEST), new ModelManifest(staged.formatVersion(),
                 staged.version(), staged.createdAt(), staged.architecture(), staged.hyperparameters(), staged.data(),
                 staged.metrics(), staged.parent(), provenance, staged.weightsFile()));
-        ModelManifest registered = registry.register(staging);
-        byte[] onnx = OnnxExporter.export(result.spec(), WeightsFile.read(trainDir.resolve("best.safetensors")),
-                registered.version());
-        // The same baseline a `mnist train` release gets, so drift monitoring works for this version too.
-        Baseline baseline = Baselines.compute(onnx, registered.version(), plan.dataset().test(), "test set of "
-                + plan.lineage().baseSource());
-        registry.addFiles(registered.version(), Map.of("model.onnx", onnx, Baseline.FILE, baseline.toJson()));
+        ModelManifest registered = Releases.register(registry, staging, result.spec(),
+                WeightsFile.byName(result.weights()), plan.dataset().test(), false);
         context.log().accept(String.format(Locale.ROOT, "register: %s (parent %s), test accuracy %.2f%%",
                 registered.version(), registered.parent(), test.accuracy() * 100));
         return new Output(registered.version(), registered.parent(), test.accuracy());
