@@ -19,6 +19,7 @@ import org.mnistpipeline.pipeline.PipelineLock;
 import org.mnistpipeline.pipeline.PipelineRunner;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RetrainRequest.Mode;
+import org.mnistpipeline.pipeline.RunStore;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
 import org.mnistpipeline.pipeline.RunStore.StepRun;
 import org.mnistpipeline.pipeline.StepContext;
@@ -190,7 +191,7 @@ final class RetrainCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Context context = parent.root.context;
-            for (RunRecord run : new org.mnistpipeline.pipeline.RunStore(context.locations.pipeline().resolve("runs"))
+            for (RunRecord run : RunStore.under(context.locations.pipeline())
                     .list()) {
                 context.out.printf(Locale.ROOT, "%-24s %-9s %-9s %s%n", run.id(), run.status(),
                         run.outcome() == null ? "-" : run.outcome(),
@@ -211,7 +212,7 @@ final class RetrainCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Context context = parent.root.context;
-            RunRecord run = new org.mnistpipeline.pipeline.RunStore(context.locations.pipeline().resolve("runs"))
+            RunRecord run = RunStore.under(context.locations.pipeline())
                     .find(runId).orElseThrow(() -> new org.mnistpipeline.registry.RegistryException.NotFound(
                             "no run " + runId));
             context.out.println(Json.pretty(run));
@@ -244,12 +245,8 @@ final class RetrainCommand implements Callable<Integer> {
         public Integer call() {
             Context context = parent.root.context;
             ObjectNode state = (ObjectNode) Json.read(stateFile, JsonNode.class);
-            Path home = context.locations.pipeline();
-            StepContext stepContext = new StepContext(runId, home.resolve("work").resolve(runId), context.registry(),
-                    context.batchStore(), new org.mnistpipeline.pipeline.RunStore(home.resolve("runs")),
-                    context.training(), Notifier.of(home.resolve("notifications.jsonl"), null),
-                    DriftCheck.fromSummaries(context.locations.monitoring(), Duration.ofHours(1),
-                            DriftMonitor.DEFAULT_THRESHOLD), context.err::println);
+            StepContext stepContext = runner(context, null, DriftCheck.fromSummaries(context.locations.monitoring(),
+                    Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD)).contextFor(runId);
             context.out.println(Json.pretty(PipelineRunner.runStep(step, state, stepContext)));
             return 0;
         }

@@ -1,7 +1,6 @@
 package org.mnistpipeline.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -77,7 +76,7 @@ public final class PipelineRunner {
         this.training = training;
         this.notifier = notifier;
         this.log = log;
-        this.runs = new RunStore(home.resolve("runs"));
+        this.runs = RunStore.under(home);
     }
 
     public RunStore runs() {
@@ -139,9 +138,14 @@ public final class PipelineRunner {
         return run;
     }
 
+    /** What the steps of run {@code runId} may touch; also for running one step on its own. */
+    public StepContext contextFor(String runId) {
+        return new StepContext(runId, home.resolve("work").resolve(runId), registry, store, runs, training, notifier,
+                drift, log);
+    }
+
     private RunRecord execute(RunRecord run) {
-        StepContext context = new StepContext(run.id(), home.resolve("work").resolve(run.id()), registry, store, runs,
-                training, notifier, drift, log);
+        StepContext context = contextFor(run.id());
         while (run.next() != null) {
             String name = run.next();
             ObjectNode state = run.state().deepCopy();
@@ -152,8 +156,9 @@ public final class PipelineRunner {
             List<StepRun> steps = new ArrayList<>(run.steps());
             JsonNode input = null;
             try {
-                input = inputOf(name, state);
-                JsonNode output = runStep(name, state, context);
+                Invocation<?, ?> call = Invocation.of(step(name), state);
+                input = Json.mapper().valueToTree(call.input());
+                JsonNode output = call.run(context);
                 if ("gate".equals(name) && fallsBack(state, output)) {
                     // Keep the incremental attempt's record in the state before the full retrain overwrites it.
                     ObjectNode attempt1 = Json.mapper().createObjectNode();
@@ -214,21 +219,20 @@ public final class PipelineRunner {
         };
     }
 
-    /** The input a step reads from {@code state}, as JSON (what a Step Functions task would be passed). */
-    public static JsonNode inputOf(String name, ObjectNode state) {
-        Step<?, ?> step = step(name);
-        return Json.mapper().valueToTree(Json.mapper().convertValue(state, step.inputType()));
-    }
-
     /** Runs one step against a state document and returns its output as JSON: the task contract. */
     public static JsonNode runStep(String name, ObjectNode state, StepContext context) {
-        return run(step(name), state, context);
+        return Invocation.of(step(name), state).run(context);
     }
 
-    private static <I, O> JsonNode run(Step<I, O> step, ObjectNode state, StepContext context) {
-        ObjectMapper mapper = Json.mapper();
-        I input = mapper.convertValue(state, step.inputType());
-        return mapper.valueToTree(step.run(input, context));
+    /** A step with its typed input, read once from the state (what a Step Functions task is passed). */
+    private record Invocation<I, O>(Step<I, O> step, I input) {
+        static <I, O> Invocation<I, O> of(Step<I, O> step, ObjectNode state) {
+            return new Invocation<>(step, Json.mapper().convertValue(state, step.inputType()));
+        }
+
+        JsonNode run(StepContext context) {
+            return Json.mapper().valueToTree(step.run(input, context));
+        }
     }
 
     private static Step<?, ?> step(String name) {

@@ -25,6 +25,11 @@ public final class RunStore {
         this.dir = dir;
     }
 
+    /** The run records of the pipeline whose directory is {@code pipelineHome}. */
+    public static RunStore under(Path pipelineHome) {
+        return new RunStore(pipelineHome.resolve("runs"));
+    }
+
     public Path dir() {
         return dir;
     }
