@@ -18,12 +18,13 @@ import org.mnistpipeline.io.Sha256;
  * splits and samples are seeded, so a resumed step rebuilds exactly the same sets.
  */
 public final class Corpus {
-    private final Dataset base;
+    private final Path baseDir;
     private final Lineage lineage;
     private final BatchStore store;
+    private Dataset base;
 
-    private Corpus(Dataset base, Lineage lineage, BatchStore store) {
-        this.base = base;
+    private Corpus(Path baseDir, Lineage lineage, BatchStore store) {
+        this.baseDir = baseDir;
         this.lineage = lineage;
         this.store = store;
     }
@@ -33,16 +34,25 @@ public final class Corpus {
         if (!Files.isDirectory(dir)) {
             throw new DataException("the champion's base data " + dir + " is gone; replay needs it");
         }
-        return new Corpus(IdxDirectory.load(dir), lineage, store);
+        return new Corpus(dir, lineage, store);
     }
 
+    /** The whole base dataset, read (and fingerprinted) on first use. */
     public Dataset base() {
+        if (base == null) {
+            base = IdxDirectory.load(baseDir);
+        }
         return base;
+    }
+
+    /** The original test set; scoring alone does not read the much larger training files. */
+    public LabeledImages test() {
+        return base != null ? base.test() : IdxDirectory.loadTest(baseDir);
     }
 
     /** The training images of the base dataset the lineage used. */
     public LabeledImages baseTrain() {
-        return lineage.baseImages() > 0 ? base.train().head(lineage.baseImages()) : base.train();
+        return lineage.baseImages() > 0 ? base().train().head(lineage.baseImages()) : base().train();
     }
 
     /** A batch's two parts: what the challenger may learn from and what only the gate sees. */

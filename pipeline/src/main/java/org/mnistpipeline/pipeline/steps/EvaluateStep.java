@@ -43,7 +43,7 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
         ModelPackage champion = context.registry().get(input.decide().champion());
         ModelManifest manifest = champion.manifest();
         Corpus corpus = Corpus.open(Lineage.of(manifest), context.store());
-        LabeledImages test = corpus.base().test();
+        LabeledImages test = corpus.test();
         LabeledImages holdout = input.decide().batches().isEmpty() ? null
                 : corpus.holdouts(input.decide().batches(), input.request().holdoutFraction());
         byte[] championOnnx = Releases.onnxOf(champion);
