@@ -5,7 +5,6 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -15,7 +14,6 @@ import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.mnistpipeline.inference.InferenceException.Kind;
 
 /**
@@ -205,7 +203,7 @@ public final class ImagePreprocessor {
         if (bytes == null || bytes.length == 0) {
             throw new InferenceException(Kind.BAD_INPUT, "the image is empty: send PNG, JPEG, GIF or BMP bytes");
         }
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = new BytesImageInputStream(bytes)) {
             ImageReader reader = readerFor(in, bytes);
             String format = reader.getFormatName().toUpperCase(Locale.ROOT);
             try {

@@ -238,8 +238,12 @@ final class ApiHandler implements HttpHandler {
             if (length > limit) {
                 throw tooLarge(length + " bytes", limit);
             }
+            if (length >= 0) {
+                // The usual case: read straight into an array of the declared size, no copies.
+                return body.readExactly((int) length);
+            }
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(length >= 0 ? (int) length : 8192);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         byte[] buffer = new byte[16384];
         long total = 0;
         int read;
@@ -328,6 +332,22 @@ final class ApiHandler implements HttpHandler {
                 count += n;
             }
             return n;
+        }
+
+        /** Reads exactly {@code length} bytes; a body that ends sooner gets a 400. */
+        byte[] readExactly(int length) {
+            byte[] bytes;
+            try {
+                bytes = in.readNBytes(length);
+            } catch (IOException e) {
+                throw new HttpException(400, "the request body ended early or is malformed (" + e.getMessage() + ")");
+            }
+            count += bytes.length;
+            if (bytes.length < length) {
+                throw new HttpException(400, "the request body ended after " + bytes.length + " of the "
+                        + length + " bytes its Content-Length declares");
+            }
+            return bytes;
         }
 
         void skipUpTo(long max) {
