@@ -183,7 +183,8 @@ public final class ModelServer implements AutoCloseable {
             if (monitor != null) {
                 served = monitor.wrap(served); // outside the batcher: on request threads, not its collector
             }
-            return new ServedModel(served, manifestOf(loaded), loaded.source(), Instant.now(), warmUpMillis);
+            return new ServedModel(served, manifestOf(loaded), config.modelSource().publicName(), Instant.now(),
+                    warmUpMillis);
         } catch (RuntimeException | Error e) {
             onnx.close();
             throw e;

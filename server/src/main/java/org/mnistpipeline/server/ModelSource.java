@@ -33,6 +33,14 @@ public interface ModelSource {
     /** For logs and error messages. */
     String describe();
 
+    /**
+     * What {@code GET /models} tells clients about the source: its kind, never a local path (a
+     * request must not learn how the server's disk is laid out). Log lines use {@link #describe()}.
+     */
+    default String publicName() {
+        return "model directory";
+    }
+
     /** A model directory: a registry package or a plain directory with {@code model.onnx}. */
     static ModelSource directory(Path dir) {
         return new DirectoryModelSource(dir);

@@ -35,6 +35,11 @@ final class RegistryModelSource implements ModelSource {
     }
 
     @Override
+    public String publicName() {
+        return describe();
+    }
+
+    @Override
     public String toString() {
         return describe();
     }

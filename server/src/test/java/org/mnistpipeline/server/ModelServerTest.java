@@ -119,6 +119,23 @@ class ModelServerTest {
     }
 
     @Test
+    void bodyShorterThanItsContentLengthAnswers400() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n"
+                    + "Content-Length: 5000\r\n\r\n0,0,0,0").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            socket.shutdownOutput(); // the client gives up 4,993 bytes short
+            String answer = readResponse(socket);
+
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            assertThat(answer).contains("request body ended early");
+        }
+        assertThat(http.get("/ping").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aClientThatSendsAnOversizedBodyAnywayReads413() {
         HttpResponse<String> response = http.post("/invocations", "text/csv", new byte[20 << 20]);
 
@@ -223,6 +240,9 @@ class ModelServerTest {
         assertThat(body.path("loaded_at").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
         assertThat(body.path("batching").path("enabled").asBoolean()).isTrue();
         assertThat(body.path("batching").path("max_batch").asInt()).isEqualTo(32);
+        // What kind of source, but not where it is on the server's disk.
+        assertThat(body.path("source").asText()).isEqualTo("model directory");
+        assertThat(response.body()).doesNotContain(tmp.toString());
     }
 
     @Test
