@@ -32,7 +32,8 @@ public final class ServerMain {
                                   when present, else the local registry's 'production' alias)
               --no-batching       run every request on its own instead of micro-batching
               --max-batch N       most images per forward pass when batching (default 32)
-              --max-wait-us N     how long a request may wait for others to batch with (default 500)
+              --max-wait-us N     how long a request may wait for others to batch with (default 0:
+                                  a batch is what queued while the previous one ran)
               --threads N         ONNX Runtime threads per forward pass (default 1)
               --monitor-dir DIR   write drift-monitoring summaries (aggregates, never images) under DIR
                                   (default $MNIST_HOME/monitoring); read by `mnist monitor`

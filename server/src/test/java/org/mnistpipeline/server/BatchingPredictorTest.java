@@ -96,6 +96,30 @@ class BatchingPredictorTest {
     }
 
     @Test
+    void withoutAWaitCallersThatQueueDuringAPassShareTheNext() throws Exception {
+        EchoPredictor model = new EchoPredictor();
+        model.gate = new CountDownLatch(1);
+        // The server's default: never wait for company, batch whatever queued meanwhile.
+        try (BatchingPredictor batching = new BatchingPredictor(model, 8, 0);
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 17; i++) {
+                float id = i;
+                answers.add(callers.submit(() -> batching.predict(new float[] {id}).label()));
+            }
+            ModelLifecycleTest.waitFor(() -> !model.batchSizes.isEmpty());
+            Thread.sleep(100);
+            model.gate.countDown();
+
+            for (int i = 0; i < 17; i++) {
+                assertThat(answers.get(i).get(10, TimeUnit.SECONDS)).isEqualTo(i);
+            }
+            // The first pass, then at most two full ones for the 16 or fewer that queued behind it.
+            assertThat(model.batchSizes).as("passes for 17 images").hasSizeLessThanOrEqualTo(3);
+        }
+    }
+
+    @Test
     void aBadRequestFailsAloneNotItsBatchNeighbours() throws Exception {
         EchoPredictor model = new EchoPredictor();
         model.gate = new CountDownLatch(1);

@@ -16,7 +16,7 @@ class ServerConfigTest {
         assertThat(base.host()).isEqualTo("127.0.0.1");
         assertThat(base.maxBodyBytes()).isEqualTo(6 * 1024 * 1024);
         assertThat(base.maxPixels()).isEqualTo(40_000_000);
-        assertThat(base.batching()).isEqualTo(new ServerConfig.Batching(true, 32, 500));
+        assertThat(base.batching()).isEqualTo(new ServerConfig.Batching(true, 32, 0));
         assertThat(base.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
         assertThat(base.reloadInterval()).isEqualTo(Duration.ofSeconds(2));
     }

@@ -63,7 +63,7 @@ class ServerMainTest {
         assertThat(plain.host()).isEqualTo("127.0.0.1");
         assertThat(plain.port()).isEqualTo(8080);
         assertThat(sageMaker.port()).isEqualTo(8081);
-        assertThat(plain.batching()).isEqualTo(new ServerConfig.Batching(true, 32, 500));
+        assertThat(plain.batching()).isEqualTo(new ServerConfig.Batching(true, 32, 0));
         assertThat(plain.maxBodyBytes()).isEqualTo(6L * 1024 * 1024);
         assertThat(plain.maxPixels()).isEqualTo(40_000_000L);
         assertThat(plain.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
