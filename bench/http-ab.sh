@@ -14,19 +14,15 @@ command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1
 export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 SERVER_JAVA_OPTS=${MNIST_SERVER_JAVA_OPTS:--Xmx512m -XX:+UseParallelGC} # as ./mnist serve
 TMP=$(mktemp -d); OLD="$ROOT/bench/target/ab-$(git -C "$ROOT" rev-parse --short "$REV")"
-"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl server,bench -am
+. "$ROOT/bench/lib/http.sh"
+prepare
 if [ ! -f "$OLD/server/target/mnist-server.jar" ]; then
   rm -rf "$OLD"; git -C "$ROOT" worktree add --force --detach "$OLD" "$REV" >/dev/null
   "$OLD/mvnw" -q -B -f "$OLD/pom.xml" package -DskipTests -pl server -am
 fi
-"$JAVA_HOME/bin/java" -cp "$ROOT/bench/target/mnist-bench.jar:$ROOT/bench/target/lib/*" \
-  org.mnistpipeline.bench.WriteDigitPng "$TMP/digit.png"
-BODY="$TMP/digit.png"
-. "$ROOT/bench/lib/http.sh"
 
 declare -A TREE=([A]="$OLD" [B]="$ROOT") PORT=([A]=18082 [B]=18083) PID=()
-stop_all() { for v in "${!PID[@]}"; do kill -TERM "${PID[$v]}" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap stop_all EXIT
+trap stop_servers EXIT
 for v in A B; do
   # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" $SERVER_JAVA_OPTS -Xlog:gc:file="$TMP/gc-$v.log" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
@@ -57,7 +53,7 @@ print(f"freed_mib={freed} pauses={pauses} pause_total_ms={total:.1f} pause_max_m
     done
   done
 done
-stop_all; trap - EXIT
+stop_servers; trap - EXIT
 printf '%s\n' "${lines[@]}" | REV="$(git -C "$ROOT" rev-parse --short "$REV")" OPTS="$SERVER_JAVA_OPTS" python3 -c '
 import sys, json, datetime, os, statistics, subprocess
 runs = []

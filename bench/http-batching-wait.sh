@@ -10,20 +10,16 @@ SECONDS_PER_RUN=${1:-8}
 ROUNDS=${2:-2}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
-"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl server,bench -am
-"$ROOT/mnist" --help >/dev/null # builds the CLI now, not while a server is being timed
 TMP=$(mktemp -d); OUT="$ROOT/bench/results/batching-wait-$(date -u +%Y-%m-%d).txt"
-"$JAVA_HOME/bin/java" -cp "$ROOT/bench/target/mnist-bench.jar:$ROOT/bench/target/lib/*" \
-  org.mnistpipeline.bench.WriteDigitPng "$TMP/digit.png"
-BODY="$TMP/digit.png"
 . "$ROOT/bench/lib/http.sh"
+prepare
+"$ROOT/mnist" --help >/dev/null # builds the CLI now, not while a server is being timed
 
 VARIANTS=(wait-0us wait-100us wait-500us no-batching)
 declare -A PORT=([wait-0us]=18110 [wait-100us]=18111 [wait-500us]=18112 [no-batching]=18113) PID=()
 declare -A ARGS=([wait-0us]="--max-wait-us 0" [wait-100us]="--max-wait-us 100" [wait-500us]="--max-wait-us 500"
   [no-batching]="--no-batching")
-stop_all() { for v in "${!PID[@]}"; do kill -TERM "${PID[$v]}" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap stop_all EXIT
+trap stop_servers EXIT
 for v in "${VARIANTS[@]}"; do
   # shellcheck disable=SC2086
   "$ROOT/mnist" serve --port "${PORT[$v]}" --model-dir "$ROOT/server/src/test/resources/fixtures/small-v1" \

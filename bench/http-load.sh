@@ -23,18 +23,12 @@ export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 MODEL=${1:-$ROOT/server/src/test/resources/fixtures/small-v1}
 SECONDS_PER_RUN=${2:-10}
 ROUNDS=${3:-3}
-"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl server,bench -am
-"$ROOT/mnist" --help >/dev/null # builds the CLI now, not while a server is being timed
 OUT="$ROOT/bench/results"; mkdir -p "$OUT"; TMP=$(mktemp -d)
-# A real MNIST test digit as a 28x28 greyscale PNG.
-"$JAVA_HOME/bin/java" -cp "$ROOT/bench/target/mnist-bench.jar:$ROOT/bench/target/lib/*" \
-  org.mnistpipeline.bench.WriteDigitPng "$TMP/digit.png"
-
-BODY="$TMP/digit.png"
 . "$ROOT/bench/lib/http.sh"
+prepare
+"$ROOT/mnist" --help >/dev/null # builds the CLI now, not while a server is being timed
 declare -A PORT=([batching]=18080 [no-batching]=18081) PID=()
-stop_all() { for mode in "${!PID[@]}"; do kill -TERM "${PID[$mode]}" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap stop_all EXIT
+trap stop_servers EXIT
 
 results=()
 for mode in batching no-batching; do
@@ -64,7 +58,7 @@ done
 for mode in batching no-batching; do
   results+=("$mode rss $(grep VmHWM "/proc/${PID[$mode]}/status" | awk '{print $2}')")
 done
-stop_all; trap - EXIT
+stop_servers; trap - EXIT
 
 printf '%s\n' "${results[@]}" | SERVER_JAVA_OPTS="${MNIST_SERVER_JAVA_OPTS:-default}" python3 -c '
 import sys, json, datetime, os, statistics

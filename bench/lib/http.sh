@@ -1,5 +1,21 @@
-# Shared by the HTTP benchmarks: wrk runs and the JIT warm-up. Source it after setting ROOT and
-# BODY (the request body file).
+# Shared by the HTTP benchmarks: setup, wrk runs, the JIT warm-up and stopping the servers.
+# Source it after setting ROOT, JAVA_HOME and TMP; servers go into the associative array PID.
+
+# prepare: builds the server and bench modules and writes the request body, a real MNIST test
+# digit as a 28x28 greyscale PNG, to $TMP/digit.png (BODY).
+prepare() {
+  "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl server,bench -am
+  "$JAVA_HOME/bin/java" -cp "$ROOT/bench/target/mnist-bench.jar:$ROOT/bench/target/lib/*" \
+    org.mnistpipeline.bench.WriteDigitPng "$TMP/digit.png"
+  BODY="$TMP/digit.png"
+}
+
+# stop_servers: SIGTERM to every server in PID, then waits for them.
+stop_servers() {
+  local v
+  for v in "${!PID[@]}"; do kill -TERM "${PID[$v]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
 
 # wrk_png PORT CONCURRENCY SECONDS: POSTs BODY as image/png to /invocations; prints wrk's
 # "requests=... rps=... p99_ms=... errors=..." fields.
