@@ -5,7 +5,11 @@
 # packages (mmdebstrap) and a local JDK, jlinked down to a runtime for the image.
 #
 #   docker/build-local.sh [TAG]          default TAG: localhost/mnist-pipeline:local
+#   PLATFORM=linux/arm64 docker/build-local.sh localhost/mnist-pipeline:arm64
 #
+# For another architecture (PLATFORM=linux/arm64) the build stage still runs natively (the
+# Dockerfile builds jars on $BUILDPLATFORM); the runtime base is Debian 13 for that architecture with
+# Debian's OpenJDK 21 (no other JDK for it is to be had here), assembled and run through qemu-user.
 # Environment: REBUILD_BASES=1 reassembles the bases; JDK (default: scripts/find-jdk) must be 21 or
 # newer; MNIST_IMAGE_WORK (default /var/tmp/mnist-image) holds the root filesystems; M2_SEED (default
 # ~/.m2/repository) is offered to Maven read-only, so the build downloads only what it lacks.
@@ -40,7 +44,31 @@ ENV_CHANGES=(--change 'ENV JAVA_HOME=/opt/java/openjdk'
              --change 'ENV LANG=C.UTF-8'
              --change 'CMD ["/bin/bash"]')
 
-if [ -n "${REBUILD_BASES:-}" ] || ! podman image exists "$RUNTIME_BASE" || ! podman image exists "$BUILD_BASE"; then
+PLATFORM=${PLATFORM:-linux/amd64}
+ARCH=${PLATFORM#linux/}
+if [ "$ARCH" != amd64 ]; then
+  RUNTIME_BASE=localhost/mnist-local/jre:trixie-$ARCH
+  if ! podman image exists "$RUNTIME_BASE" || [ -n "${REBUILD_BASES:-}" ]; then
+    # qemu-user runs the foreign base's package scripts and, later, the image itself.
+    qemu=qemu-${ARCH/arm64/aarch64}
+    command -v arch-test >/dev/null && [ -x "/usr/libexec/qemu-binfmt/${qemu#qemu-}-binfmt-P" ] || {
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-user-static arch-test; }
+    [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+    [ -e "/proc/sys/fs/binfmt_misc/$qemu" ] || cat "/usr/lib/binfmt.d/$qemu.conf" > /proc/sys/fs/binfmt_misc/register
+    mkdir -p "$WORK"
+    mmdebstrap --architectures="$ARCH" --variant=minbase \
+      --include=passwd,fontconfig,fonts-dejavu-core,openjdk-21-jre-headless \
+      --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+      --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+      trixie "$WORK/debian-$ARCH.tar"
+    podman import --arch "$ARCH" --change "ENV JAVA_HOME=/usr/lib/jvm/java-21-openjdk-$ARCH" \
+      --change 'ENV LANG=C.UTF-8' --change 'CMD ["/bin/bash"]' "$WORK/debian-$ARCH.tar" "$RUNTIME_BASE" >/dev/null
+    rm "$WORK/debian-$ARCH.tar"
+  fi
+fi
+
+if [ -n "${REBUILD_BASES:-}" ] || ! podman image exists "localhost/mnist-local/jre:$SUITE" || ! podman image exists "$BUILD_BASE"; then
   rootfs=$WORK/rootfs-$SUITE
   rm -rf "$rootfs"
   mkdir -p "$WORK"
@@ -60,13 +88,13 @@ if [ -n "${REBUILD_BASES:-}" ] || ! podman image exists "$RUNTIME_BASE" || ! pod
     --compress=zip-6 --output "$rootfs/opt/java/openjdk"
   # Debian's JDK packages link cacerts to /etc/ssl/certs/java, which the base does not have.
   cp --remove-destination -L "$JDK/lib/security/cacerts" "$rootfs/opt/java/openjdk/lib/security/cacerts"
-  tar -C "$rootfs" --numeric-owner -c . | podman import "${ENV_CHANGES[@]}" - "$RUNTIME_BASE" >/dev/null
+  tar -C "$rootfs" --numeric-owner -c . | podman import "${ENV_CHANGES[@]}" - "localhost/mnist-local/jre:$SUITE" >/dev/null
   # The build base: the same Debian with the whole JDK (javac, jar) in place of the jlinked runtime.
   rm -rf "$rootfs/opt/java/openjdk"
   cp -r -L --preserve=mode,timestamps "$(readlink -f "$JDK")" "$rootfs/opt/java/openjdk"
   tar -C "$rootfs" --numeric-owner -c . | podman import "${ENV_CHANGES[@]}" - "$BUILD_BASE" >/dev/null
   rm -rf "$rootfs"
-  echo "bases: $RUNTIME_BASE ($(podman image inspect -f '{{.Size}}' "$RUNTIME_BASE") bytes), $BUILD_BASE"
+  echo "bases: localhost/mnist-local/jre:$SUITE, $BUILD_BASE"
 fi
 
 seed=()
@@ -75,7 +103,7 @@ if [ -d "$M2_SEED" ]; then
   seed=(--volume "$M2_SEED:/m2-seed:ro" --build-arg "MAVEN_EXTRA_ARGS=-Dmaven.repo.local.tail=/m2-seed")
 fi
 # --format docker keeps HEALTHCHECK (the OCI image format has no field for it).
-podman build --format docker -f docker/Dockerfile \
+podman build --format docker --platform "$PLATFORM" -f docker/Dockerfile \
   --build-arg "BUILD_IMAGE=$BUILD_BASE" --build-arg "BASE_IMAGE=$RUNTIME_BASE" "${seed[@]}" \
   ${BUILD_EXTRA_ARGS:-} -t "$TAG" .
 echo "built $TAG"
