@@ -56,10 +56,12 @@ if [ "$ARCH" != amd64 ]; then
     [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
     [ -e "/proc/sys/fs/binfmt_misc/$qemu" ] || cat "/usr/lib/binfmt.d/$qemu.conf" > /proc/sys/fs/binfmt_misc/register
     mkdir -p "$WORK"
+    # man1 must exist for OpenJDK's update-alternatives, though manuals are not installed.
     mmdebstrap --architectures="$ARCH" --variant=minbase \
       --include=passwd,fontconfig,fonts-dejavu-core,openjdk-21-jre-headless \
       --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
       --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+      --essential-hook='mkdir -p "$1"/usr/share/man/man1' \
       --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
       trixie "$WORK/debian-$ARCH.tar"
     podman import --arch "$ARCH" --change "ENV JAVA_HOME=/usr/lib/jvm/java-21-openjdk-$ARCH" \
