@@ -10,9 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.IdxDirectory;
+import org.mnistpipeline.eval.EpochMetrics;
 import org.mnistpipeline.eval.Evaluation;
 import org.mnistpipeline.export.OnnxExporter;
 import org.mnistpipeline.io.AtomicFiles;
@@ -24,12 +26,14 @@ import org.mnistpipeline.train.ConsoleProgress;
 import org.mnistpipeline.train.Engines;
 import org.mnistpipeline.train.ModelPackager;
 import org.mnistpipeline.train.Trainer;
+import org.mnistpipeline.train.TrainingListener;
 import org.mnistpipeline.train.TrainingResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import sun.misc.Signal;
 
 /**
  * The {@code train} entry of the container, following SageMaker's training contract:
@@ -38,7 +42,9 @@ import picocli.CommandLine.ParentCommand;
  * the {@code train} channel (and optionally {@code test}) under {@code /opt/ml/input/data}, the
  * model package written to {@code /opt/ml/model}, checkpoints in {@code /opt/ml/checkpoints} (resumed
  * automatically, as managed spot training needs), and on failure the reason in
- * {@code /opt/ml/output/failure} with a non-zero exit.
+ * {@code /opt/ml/output/failure} with a non-zero exit. SIGTERM (a stopped job, a spot interruption)
+ * stops training at its next step, keeping the last epoch's checkpoint, and exits with 143; a restart
+ * resumes from that checkpoint.
  */
 @Command(name = "sagemaker-train", mixinStandardHelpOptions = true,
         description = "Train as a SageMaker training job (the container's `train` entry point).")
@@ -56,12 +62,23 @@ final class SageMakerTrainCommand implements Callable<Integer> {
         HyperparameterOptions options;
     }
 
+    /** 128 + SIGTERM, as a shell reports a process that SIGTERM ended: stopped, not failed. */
+    static final int STOPPED = 143;
+
+    /** Set by SIGTERM; the training loop checks it at every step. */
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+
     @Override
     public Integer call() {
         Context context = root.context;
+        stopOnSigterm();
         try {
             run(context);
             return 0;
+        } catch (TrainingStopped e) {
+            // Not a failure: no failure file, so SageMaker reports the job as stopped, not failed.
+            context.err.println("mnist: training stopped by SIGTERM " + e.getMessage());
+            return STOPPED;
         } catch (RuntimeException e) {
             String reason = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
             writeFailure(reason, e);
@@ -79,7 +96,8 @@ final class SageMakerTrainCommand implements Callable<Integer> {
                 : optMl.resolve("output/run");
         var engine = context.engine();
         var device = Engines.bestDevice(engine);
-        Trainer trainer = new Trainer(engine, device, new ConsoleProgress(context.out, context.err, false));
+        Trainer trainer = new Trainer(engine, device,
+                new StopOnRequest(new ConsoleProgress(context.out, context.err, false), stopRequested, checkpoints));
         boolean resume = Files.exists(checkpoints.resolve("checkpoint.json"));
         TrainingResult result = trainer.train(dataset, hp, checkpoints, resume, null);
         ModelPackager packager = new ModelPackager(engine, device);
@@ -156,4 +174,54 @@ final class SageMakerTrainCommand implements Callable<Integer> {
         }
     }
 
+
+    /**
+     * SageMaker stops a job (and a spot interruption ends one) with SIGTERM, then SIGKILL 120 s later.
+     * The JVM's own answer, running shutdown hooks while the training thread keeps going, could kill
+     * it in the middle of an epoch; instead the loop is asked to stop at its next step.
+     */
+    private void stopOnSigterm() {
+        try {
+            Signal.handle(new Signal("TERM"), signal -> stopRequested.set(true));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // No SIGTERM here (or -Xrs): the JVM's default applies; checkpoints are crash-safe anyway.
+        }
+    }
+
+    /** Thrown out of the training loop once SIGTERM has arrived; its message says where to resume. */
+    private static final class TrainingStopped extends RuntimeException {
+        TrainingStopped(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Passes progress on, and ends training once a stop is requested: right after an epoch's checkpoint
+     * when one was just written, else at the next batch (losing at most the unfinished epoch).
+     */
+    private record StopOnRequest(TrainingListener delegate, AtomicBoolean stop, Path checkpoints)
+            implements TrainingListener {
+        @Override
+        public void onBatch(int epoch, int epochs, int done, int total, double loss, double imagesPerSecond) {
+            if (stop.get()) {
+                throw new TrainingStopped("during epoch " + epoch + "; a restart resumes from the last checkpoint in "
+                        + checkpoints);
+            }
+            delegate.onBatch(epoch, epochs, done, total, loss, imagesPerSecond);
+        }
+
+        @Override
+        public void onEpoch(EpochMetrics metrics) {
+            delegate.onEpoch(metrics);
+            if (stop.get()) {
+                throw new TrainingStopped("after epoch " + metrics.epoch() + "; a restart resumes from its checkpoint in "
+                        + checkpoints);
+            }
+        }
+
+        @Override
+        public void onMessage(String message) {
+            delegate.onMessage(message);
+        }
+    }
 }

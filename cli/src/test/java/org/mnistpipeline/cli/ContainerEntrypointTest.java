@@ -11,16 +11,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Locations;
 import org.mnistpipeline.registry.ModelPackage;
 
 /**
  * Runs {@code docker/entrypoint.sh} itself, as the container would, against a temporary
  * /opt/ml-shaped tree and an /app-shaped tree whose jars are this test's own classpath: `train`
- * produces a model package, `serve` answers /ping for it and stops cleanly on SIGTERM.
+ * produces a model package, `serve` answers /ping for it (and `healthcheck` says so) and stops
+ * cleanly on SIGTERM; SIGTERM stops `train` at a checkpoint that a second `train` resumes.
  */
 class ContainerEntrypointTest {
     @TempDir
@@ -103,10 +106,61 @@ class ContainerEntrypointTest {
             String models = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/models")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(models).contains(pkg.manifest().version());
+            assertThat(healthcheck(app, optMl, port)).as("healthcheck while serving").isZero();
         } finally {
             serving.destroy(); // SIGTERM, as SageMaker stops a container
             assertThat(serving.waitFor(40, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(serving.exitValue()).isZero();
+        assertThat(healthcheck(app, optMl, port)).as("healthcheck once the server is gone").isNotZero();
+    }
+
+    private int healthcheck(Path app, Path optMl, int port) throws Exception {
+        Process check = entrypoint(app, optMl, "healthcheck", Integer.toString(port)).start();
+        assertThat(check.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        return check.exitValue();
+    }
+
+    @Test
+    void sigtermStopsTrainingAtACheckpointThatTheNextRunResumes() throws Exception {
+        Path app = appHome();
+        Path optMl = tmp.resolve("opt/ml");
+        Files.createDirectories(optMl.resolve("input/config"));
+        Files.createDirectories(optMl.resolve("model"));
+        Path checkpoints = Files.createDirectories(optMl.resolve("checkpoints"));
+        Files.writeString(optMl.resolve("input/config/hyperparameters.json"), """
+                {"architecture": "small", "epochs": "4", "batch-size": "64", "max-train-images": "1500",
+                 "validation-size": "300", "augment": "0"}""");
+        Path train = Files.createDirectories(optMl.resolve("input/data/train"));
+        Path mnist = Locations.fromEnvironment().dataDir();
+        for (String name : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte")) {
+            Files.createSymbolicLink(train.resolve(name), mnist.resolve(name));
+        }
+
+        Process first = entrypoint(app, optMl, "train").start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.exists(checkpoints.resolve("checkpoint.json")) && first.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(first.isAlive()).as("still training after its first checkpoint").isTrue();
+        first.destroy(); // SIGTERM, as SageMaker stops a job or a spot instance goes
+        assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String firstLog = Files.readString(tmp.resolve("entrypoint-train.log"));
+        assertThat(first.exitValue()).as(firstLog).isEqualTo(SageMakerTrainCommand.STOPPED);
+        assertThat(firstLog).contains("training stopped by SIGTERM");
+        int stoppedAfter = Json.read(checkpoints.resolve("checkpoint.json"), Map.class).get("epoch") instanceof Number n
+                ? n.intValue() : -1;
+        assertThat(stoppedAfter).isBetween(1, 3);
+        assertThat(optMl.resolve("output/failure")).as("a stop is not a failure").doesNotExist();
+        assertThat(optMl.resolve("model/manifest.json")).doesNotExist();
+
+        Process second = entrypoint(app, optMl, "train").start();
+        assertThat(second.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        String secondLog = Files.readString(tmp.resolve("entrypoint-train.log"));
+        assertThat(second.exitValue()).as(secondLog).isZero();
+        assertThat(secondLog).contains("resuming after epoch " + stoppedAfter);
+        assertThat(secondLog.lines().filter(l -> l.startsWith("epoch=")).count()).isEqualTo(4 - stoppedAfter);
+        assertThat(ModelPackage.open(optMl.resolve("model")).manifest().hyperparameters().epochs()).isEqualTo(4);
     }
 }
