@@ -39,6 +39,13 @@ public final class AwsCli implements Callable<Integer> {
     private final Path root;
     private final List<String> cdk;
     private final BufferedReader stdin;
+    private final Synthesizer synthesizer;
+
+    /** Writes the cloud assembly for a context into a directory; {@link #synth} unless a test replaces it. */
+    @FunctionalInterface
+    interface Synthesizer {
+        void synthesize(Map<String, String> context, Path out, PrintWriter err);
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -47,6 +54,14 @@ public final class AwsCli implements Callable<Integer> {
         this.root = root;
         this.cdk = List.copyOf(cdk);
         this.stdin = stdin;
+        this.synthesizer = this::synth;
+    }
+
+    AwsCli(Path root, List<String> cdk, BufferedReader stdin, Synthesizer synthesizer) {
+        this.root = root;
+        this.cdk = List.copyOf(cdk);
+        this.stdin = stdin;
+        this.synthesizer = synthesizer;
     }
 
     public static void main(String[] args) {
@@ -163,7 +178,7 @@ public final class AwsCli implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             Path dir = parent.outDir(options.out);
             try {
-                parent.synth(options.context(), dir, err);
+                parent.synthesizer.synthesize(options.context(), dir, err);
             } catch (NagFindings e) {
                 err.println("mnist aws: " + e.getMessage());
                 return NAG_FINDINGS;

@@ -118,7 +118,8 @@ public final class MeasuredThroughput {
      * overall peak point, times {@code headroom}, times 60 (the metric counts invocations per minute), rounded down.
      */
     public long targetPerMinute(InstanceTypes.Spec type, double headroom) {
-        return (long) Math.floor(instancePeakRps(type, peak()) * headroom * 60);
+        // The epsilon keeps a product that is whole on paper (9,109.1 / 2 x 2 x 0.5 x 60) from flooring to one less.
+        return (long) Math.floor(instancePeakRps(type, peak()) * headroom * 60 + 1e-6);
     }
 
     /** One line saying where a target came from, for the template's description and the plan. */

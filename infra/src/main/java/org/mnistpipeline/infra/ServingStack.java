@@ -118,6 +118,12 @@ public final class ServingStack extends Stack {
                 .scalableDimension("sagemaker:variant:DesiredInstanceCount")
                 .minCapacity(settings.minInstances())
                 .maxCapacity(settings.maxInstances())
+                // Application Auto Scaling acts through its service-linked role for SageMaker endpoints; a role of
+                // our own would be created, passed and never used.
+                .role(Role.fromRoleArn(this, "AutoScalingServiceLinkedRole", Stack.of(this).formatArn(
+                        ArnComponents.builder().service("iam").region("").resource("role").resourceName(
+                                "aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+                                        + "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint").build())))
                 .build();
         target.getNode().addDependency(endpoint);
         target.scaleToTrackMetric("InvocationsPerInstance", BasicTargetTrackingScalingPolicyProps.builder()

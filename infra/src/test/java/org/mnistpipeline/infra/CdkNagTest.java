@@ -16,7 +16,7 @@ class CdkNagTest {
 
     @BeforeAll
     static void synthesize() {
-        synth = Synth.defaults();
+        synth = Synth.shared();
     }
 
     @Test

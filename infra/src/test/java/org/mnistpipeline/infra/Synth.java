@@ -10,9 +10,10 @@ import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.assertions.Template;
 
 /**
- * One synthesized app for a test class: the real stacks, the real Lambda zip from the lambda module and an image
- * reference of the form a real push gives, checked by cdk-nag as every synth is. Synthesizing costs seconds
- * (every construct is a call into the jsii runtime's Node process), so each test class builds one and shares it.
+ * A synthesized app: the real stacks, the real Lambda zip from the lambda module and an image reference of the form
+ * a real push gives, checked by cdk-nag as every synth is. Synthesizing takes 10-30 s here (every construct is a
+ * call into the jsii runtime's Node process), so the default app is synthesized once per test JVM
+ * ({@link #shared()}) and read by every test class; a test that needs other settings synthesizes its own.
  */
 final class Synth {
     /** An ECR image pinned by digest, as `docker push` reports it; nothing is pulled at synth. */
@@ -36,8 +37,14 @@ final class Synth {
         }
     }
 
-    static Synth defaults() {
-        return of(settings());
+    private static Synth shared;
+
+    /** The default settings' app, synthesized on first use and shared by the test classes of this JVM. */
+    static synchronized Synth shared() {
+        if (shared == null) {
+            shared = of(settings());
+        }
+        return shared;
     }
 
     /** Default settings with the lambda module's zip (built by the reactor before these tests run). */
