@@ -149,6 +149,10 @@ public final class AwsCli implements Callable<Integer> {
                     out.printf(Locale.ROOT, "%-20s %s%n", stack.getStackName(), dir.resolve(stack.getTemplateFile()));
                 }
                 out.println("cdk-nag AwsSolutions: no unsuppressed findings");
+                if (!options.context().containsKey("image")) {
+                    out.println("no --image: MnistServing and MnistPipeline were left out (they run the project's"
+                            + " image, pinned by digest; push one to the MnistFoundation repository first)");
+                }
                 return 0;
             } catch (NagFindings e) {
                 err.println("mnist aws: " + e.getMessage());

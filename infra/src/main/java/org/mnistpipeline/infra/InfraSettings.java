@@ -12,10 +12,12 @@ import java.util.regex.Pattern;
  * Everything the stacks are configured by, validated when built, so a bad value stops the synth with
  * one line that says what to pass instead of producing a template CloudFormation refuses later.
  * Read from CDK context ({@code -c key=value}, {@code cdk.json}, or {@code mnist aws synth} options)
- * by {@link #fromContext(Function)}; every value except the image and the Lambda zip has a default.
+ * by {@link #fromContext(Function, Path)}; every value except the image and the Lambda zip has a default.
  *
  * @param image              the serving and training image, pinned by digest:
- *                           {@code <account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 hex>} (context {@code image})
+ *                           {@code <account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 hex>} (context {@code image}),
+ *                           or null before the first image is pushed: then only the stacks that need no image
+ *                           (foundation, observability, edge) are built, and the ECR repository to push to exists
  * @param lambdaZip          the Lambda deployment zip built by the lambda module (context {@code lambdaZip})
  * @param names              the fixed names the stacks, the alarms and the pipeline's deploy states share
  * @param instanceType       SageMaker real-time instance type (context {@code instanceType})
@@ -59,11 +61,7 @@ public record InfraSettings(
     public static final String DEFAULT_HOME_PREFIX = "mnist";
 
     public InfraSettings {
-        if (image == null || image.isBlank()) {
-            throw new IllegalArgumentException("the image is required, pinned by digest: -c image=<account>.dkr.ecr."
-                    + "<region>.amazonaws.com/mnist-pipeline@sha256:<digest> (docs/aws-deploy.md, step 2)");
-        }
-        if (!ECR_IMAGE.matcher(image).matches()) {
+        if (image != null && !ECR_IMAGE.matcher(image).matches()) {
             throw new IllegalArgumentException("image must be an ECR image pinned by digest,"
                     + " <account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex digits>, got '" + image + "'");
         }
@@ -141,7 +139,9 @@ public record InfraSettings(
     /** The settings as CDK context, the inverse of {@link #fromContext}: what {@code mnist aws synth} hands the app. */
     public Map<String, String> toContext() {
         var map = new java.util.LinkedHashMap<String, String>();
-        map.put("image", image);
+        if (image != null) {
+            map.put("image", image);
+        }
         map.put("lambdaZip", lambdaZip.toAbsolutePath().toString());
         map.put("instanceType", instanceType);
         map.put("minInstances", Integer.toString(minInstances));
@@ -160,8 +160,18 @@ public record InfraSettings(
         return map;
     }
 
+    /** Whether an image was given, i.e. whether the serving and pipeline stacks can be built. */
+    public boolean hasImage() {
+        return image != null;
+    }
+
     /** The image's parts: where its repository lives and which digest is served. */
     public ImageRef imageRef() {
+        if (image == null) {
+            throw new IllegalArgumentException("the serving and pipeline stacks need the image, pinned by digest:"
+                    + " --image <account>.dkr.ecr.<region>.amazonaws.com/mnist-pipeline@sha256:<digest>"
+                    + " (docs/aws-deploy.md, step 3)");
+        }
         Matcher m = ECR_IMAGE.matcher(image);
         if (!m.matches()) {
             throw new IllegalStateException("validated in the constructor");

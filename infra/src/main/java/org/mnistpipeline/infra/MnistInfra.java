@@ -20,7 +20,8 @@ public final class MnistInfra {
     /**
      * The app's stacks.
      *
-     * @param serving the serving stack
+     * @param serving  the serving stack, or null when no image was given
+     * @param pipeline the pipeline stack, or null when no image was given
      */
     public record Stacks(App app, FoundationStack foundation, ObservabilityStack observability, ServingStack serving,
             EdgeStack edge, PipelineStack pipeline) {}
@@ -33,10 +34,13 @@ public final class MnistInfra {
         StackProps props = StackProps.builder().build();
         FoundationStack foundation = new FoundationStack(app, "MnistFoundation", props, settings);
         ObservabilityStack observability = new ObservabilityStack(app, "MnistObservability", props, settings);
-        ServingStack serving = new ServingStack(app, "MnistServing", props, settings, foundation.artifacts(),
-                observability.guardrailAlarms(), throughput);
         EdgeStack edge = new EdgeStack(app, "MnistEdge", props, settings, foundation.artifacts());
-        PipelineStack pipeline = new PipelineStack(app, "MnistPipeline", props, settings, foundation.artifacts());
+        // Serving and the pipeline run the project's image; before one is pushed (to the repository the
+        // foundation stack creates) they are left out, so a first deploy can create that repository.
+        ServingStack serving = !settings.hasImage() ? null : new ServingStack(app, "MnistServing", props, settings,
+                foundation.artifacts(), observability.guardrailAlarms(), throughput);
+        PipelineStack pipeline = !settings.hasImage() ? null
+                : new PipelineStack(app, "MnistPipeline", props, settings, foundation.artifacts());
         Tags.of(app).add("project", "mnist-pipeline");
         Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
         return new Stacks(app, foundation, observability, serving, edge, pipeline);

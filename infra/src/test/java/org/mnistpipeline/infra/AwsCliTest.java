@@ -54,6 +54,19 @@ class AwsCliTest {
     }
 
     @Test
+    void withoutAnImageSynthBuildsTheStacksThatNeedNoneSoTheRepositoryCanBeCreatedFirst() {
+        Path assembly = tmp.resolve("first");
+        int code = run(new AwsCli(ROOT, List.of("false"), new BufferedReader(new StringReader(""))),
+                "synth", "--out", assembly.toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(assembly.resolve("MnistFoundation.template.json")).isRegularFile();
+        assertThat(assembly.resolve("MnistEdge.template.json")).isRegularFile();
+        assertThat(assembly.resolve("MnistServing.template.json")).doesNotExist();
+        assertThat(assembly.resolve("MnistPipeline.template.json")).doesNotExist();
+        assertThat(out.toString()).contains("no --image: MnistServing and MnistPipeline were left out");
+    }
+
+    @Test
     void aBadSettingExitsThreeWithOneLineSayingWhatToPass() {
         int code = run(new AwsCli(ROOT, List.of("false"), new BufferedReader(new StringReader(""))),
                 "synth", "--image", "mnist-pipeline:latest", "--out", tmp.toString());

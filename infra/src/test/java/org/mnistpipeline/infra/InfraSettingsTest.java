@@ -35,8 +35,10 @@ class InfraSettingsTest {
                 .hasMessageContaining("pinned by digest").hasMessageContaining(byTag);
         assertThatThrownBy(() -> InfraSettings.defaults("docker.io/library/mnist@sha256:" + "a".repeat(64),
                 Synth.lambdaZip())).hasMessageContaining("ECR image");
-        assertThatThrownBy(() -> InfraSettings.fromContext(Map.<String, Object>of()::get, ROOT))
-                .hasMessageContaining("the image is required").hasMessageContaining("docs/aws-deploy.md");
+        InfraSettings noImage = InfraSettings.fromContext(Map.<String, Object>of()::get, ROOT);
+        assertThat(noImage.hasImage()).isFalse();
+        assertThatThrownBy(noImage::imageRef).hasMessageContaining("pinned by digest")
+                .hasMessageContaining("docs/aws-deploy.md");
     }
 
     @Test
