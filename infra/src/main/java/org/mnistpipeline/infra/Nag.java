@@ -52,8 +52,8 @@ final class Nag {
 
     /**
      * CDK's own bucket-notifications handler, a singleton Lambda it adds to a stack whose bucket sends events to
-     * EventBridge or to a function: its role carries the basic execution managed policy and a wildcard
-     * {@code s3:PutBucketNotification}, which CDK offers no way to narrow.
+     * EventBridge or to a function: its role carries the basic execution managed policy, which CDK offers no way to
+     * replace.
      */
     static void suppressNotificationsHandler(software.amazon.awscdk.Stack stack) {
         for (IConstruct child : stack.getNode().getChildren()) {
@@ -62,9 +62,6 @@ final class Nag {
                         List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
                         "CDK's bucket-notification handler (runs at deploy to set the bucket's notifications) logs"
                                 + " through the basic execution role; CDK does not let it be replaced");
-                suppress(child, "AwsSolutions-IAM5", List.of("Resource::*"),
-                        "CDK grants its bucket-notification handler s3:PutBucketNotification on any bucket; it only"
-                                + " sets the notifications of the bucket it is given");
             }
         }
     }
