@@ -2,6 +2,7 @@ package org.mnistpipeline.infra;
 
 import java.util.List;
 import java.util.Map;
+import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Stack;
@@ -120,6 +121,8 @@ public final class EdgeStack extends Stack {
                         "MNIST_HOME", "s3://" + artifacts.getBucketName() + "/" + settings.homePrefix(),
                         "MNIST_MODEL_ALIAS", "production"))
                 .build();
+        Annotations.of(function).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "the alias below points at currentVersion, a published version");
         alias = Alias.Builder.create(this, "Live")
                 .aliasName(names.alias())
                 .version(function.getCurrentVersion()) // a published version: SnapStart applies to it

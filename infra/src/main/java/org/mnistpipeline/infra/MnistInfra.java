@@ -30,6 +30,9 @@ public final class MnistInfra {
 
     /** Adds every stack to {@code app} with {@code settings}, and the AwsSolutions checks. */
     public static Stacks create(App app, InfraSettings settings) {
+        // Cross-stack references as CloudFormation exports that protect their producer (CDK's behaviour so far,
+        // stated so the CDK stops asking): the serving stack cannot lose its alarms or bucket under it.
+        app.getNode().setContext("@aws-cdk/core:defaultCrossStackReferences", "strong");
         MeasuredThroughput throughput = MeasuredThroughput.load();
         StackProps props = StackProps.builder().build();
         FoundationStack foundation = new FoundationStack(app, "MnistFoundation", props, settings);
