@@ -18,9 +18,7 @@ import software.amazon.awscdk.services.cloudfront.Distribution;
 import software.amazon.awscdk.services.cloudfront.OriginRequestPolicy;
 import software.amazon.awscdk.services.cloudfront.ViewerProtocolPolicy;
 import software.amazon.awscdk.services.cloudfront.origins.FunctionUrlOrigin;
-import software.amazon.awscdk.services.iam.Effect;
 import software.amazon.awscdk.services.iam.PolicyDocument;
-import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.lambda.Alias;
@@ -87,11 +85,11 @@ public final class EdgeStack extends Stack {
                 .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
                 .description("mnist-pipeline prediction function")
                 .inlinePolicies(Map.of("predict", PolicyDocument.Builder.create().statements(List.of(
-                        allow(List.of("logs:CreateLogStream", "logs:PutLogEvents"),
+                        Iam.allow(List.of("logs:CreateLogStream", "logs:PutLogEvents"),
                                 List.of(logGroup.getLogGroupArn())),
-                        allow(List.of("s3:GetObject"), List.of(batchBucket.arnForObjects("*"))),
-                        allow(List.of("s3:PutObject"), List.of(batchBucket.arnForObjects("*" + OUTPUT_SUFFIX))),
-                        allow(List.of("s3:GetObject"), List.of(
+                        Iam.allow(List.of("s3:GetObject"), List.of(batchBucket.arnForObjects("*"))),
+                        Iam.allow(List.of("s3:PutObject"), List.of(batchBucket.arnForObjects("*" + OUTPUT_SUFFIX))),
+                        Iam.allow(List.of("s3:GetObject"), List.of(
                                 artifacts.arnForObjects(settings.homePrefix() + "/" + REGISTRY_PREFIX + "/*")))))
                         .build()))
                 .build();
@@ -178,9 +176,6 @@ public final class EdgeStack extends Stack {
         CfnOutput.Builder.create(this, "BatchBucket").value(batchBucket.getBucketName()).build();
     }
 
-    private static PolicyStatement allow(List<String> actions, List<String> resources) {
-        return PolicyStatement.Builder.create().effect(Effect.ALLOW).actions(actions).resources(resources).build();
-    }
 
     public Function function() {
         return function;

@@ -82,14 +82,14 @@ public final class PipelineStack extends Stack {
                 .assumedBy(new ServicePrincipal("sagemaker.amazonaws.com"))
                 .description("SageMaker training jobs of the retraining pipeline: read data, write model and checkpoints")
                 .inlinePolicies(Map.of("train", PolicyDocument.Builder.create().statements(List.of(
-                        allow(List.of("s3:GetObject"), List.of(artifacts.arnForObjects(home + "/*"))),
-                        allow(List.of("s3:PutObject"), List.of(
+                        Iam.allow(List.of("s3:GetObject"), List.of(artifacts.arnForObjects(home + "/*"))),
+                        Iam.allow(List.of("s3:PutObject"), List.of(
                                 artifacts.arnForObjects(home + "/" + ServingStack.MODELS_PREFIX + "/*"),
                                 artifacts.arnForObjects(home + "/sagemaker/checkpoints/*"))),
-                        allow(List.of("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                        Iam.allow(List.of("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
                                 "ecr:BatchCheckLayerAvailability"), List.of(repository.getRepositoryArn())),
-                        allow(List.of("ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"), List.of("*")),
-                        allow(List.of("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                        Iam.allow(List.of("ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"), List.of("*")),
+                        Iam.allow(List.of("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                                 "logs:DescribeLogStreams"), List.of(formatArn(ArnComponents.builder()
                                         .service("logs").resource("log-group")
                                         .resourceName("/aws/sagemaker/TrainingJobs:*")
@@ -114,9 +114,9 @@ public final class PipelineStack extends Stack {
                 .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
                 .description("Runs one light pipeline step (mnist retrain step NAME) against MNIST_HOME in S3")
                 .inlinePolicies(Map.of("step", PolicyDocument.Builder.create().statements(List.of(
-                        allow(List.of("logs:CreateLogStream", "logs:PutLogEvents"),
+                        Iam.allow(List.of("logs:CreateLogStream", "logs:PutLogEvents"),
                                 List.of(runnerLogs.getLogGroupArn())),
-                        allow(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+                        Iam.allow(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
                                 List.of(artifacts.arnForObjects(home + "/*"))),
                         PolicyStatement.Builder.create().effect(Effect.ALLOW).actions(List.of("s3:ListBucket"))
                                 .resources(List.of(artifacts.getBucketArn()))
@@ -147,7 +147,7 @@ public final class PipelineStack extends Stack {
                 .assumedBy(new ServicePrincipal("states.amazonaws.com"))
                 .description("The retraining state machine: invokes the step runner, runs SageMaker training jobs")
                 .build();
-        stateMachineRole.addToPolicy(allow(List.of("lambda:InvokeFunction"),
+        stateMachineRole.addToPolicy(Iam.allow(List.of("lambda:InvokeFunction"),
                 List.of(stepRunner.getFunctionArn(), stepRunner.getFunctionArn() + ":*")));
         trainingPermissions(stateMachineRole, trainingRole);
 
@@ -221,11 +221,11 @@ public final class PipelineStack extends Stack {
      * training role, to SageMaker only.
      */
     private void trainingPermissions(Role role, Role training) {
-        role.addToPolicy(allow(List.of("sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
+        role.addToPolicy(Iam.allow(List.of("sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob",
                 "sagemaker:StopTrainingJob", "sagemaker:AddTags"), List.of(formatArn(ArnComponents.builder()
                         .service("sagemaker").resource("training-job").resourceName(TRAINING_JOB_PREFIX + "*")
                         .build()))));
-        role.addToPolicy(allow(List.of("events:PutTargets", "events:PutRule", "events:DescribeRule"),
+        role.addToPolicy(Iam.allow(List.of("events:PutTargets", "events:PutRule", "events:DescribeRule"),
                 List.of(formatArn(ArnComponents.builder().service("events").resource("rule")
                         .resourceName(SAGEMAKER_SYNC_RULE).build()))));
         role.addToPolicy(PolicyStatement.Builder.create().effect(Effect.ALLOW)
@@ -235,9 +235,6 @@ public final class PipelineStack extends Stack {
                 .build());
     }
 
-    private static PolicyStatement allow(List<String> actions, List<String> resources) {
-        return PolicyStatement.Builder.create().effect(Effect.ALLOW).actions(actions).resources(resources).build();
-    }
 
     public StateMachine stateMachine() {
         return stateMachine;

@@ -13,9 +13,7 @@ import software.amazon.awscdk.services.applicationautoscaling.PredefinedMetric;
 import software.amazon.awscdk.services.applicationautoscaling.ScalableTarget;
 import software.amazon.awscdk.services.applicationautoscaling.ServiceNamespace;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
-import software.amazon.awscdk.services.iam.Effect;
 import software.amazon.awscdk.services.iam.PolicyDocument;
-import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.s3.IBucket;
@@ -65,17 +63,17 @@ public final class ServingStack extends Stack {
                 .assumedBy(new ServicePrincipal("sagemaker.amazonaws.com"))
                 .description("Runs the mnist-pipeline serving container: pulls its image, reads model artifacts, logs")
                 .inlinePolicies(Map.of("serving", PolicyDocument.Builder.create().statements(List.of(
-                        allow(List.of("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                        Iam.allow(List.of("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
                                 "ecr:BatchCheckLayerAvailability"), List.of(repositoryArn(image))),
-                        allow(List.of("ecr:GetAuthorizationToken"), List.of("*")),
-                        allow(List.of("s3:GetObject"), List.of(
+                        Iam.allow(List.of("ecr:GetAuthorizationToken"), List.of("*")),
+                        Iam.allow(List.of("s3:GetObject"), List.of(
                                 artifacts.arnForObjects(settings.homePrefix() + "/" + MODELS_PREFIX + "/*"))),
-                        allow(List.of("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                        Iam.allow(List.of("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                                 "logs:DescribeLogStreams"), List.of(Stack.of(this).formatArn(ArnComponents.builder()
                                         .service("logs").resource("log-group")
                                         .resourceName("/aws/sagemaker/Endpoints/*")
                                         .arnFormat(ArnFormat.COLON_RESOURCE_NAME).build()))),
-                        allow(List.of("cloudwatch:PutMetricData"), List.of("*")))).build()))
+                        Iam.allow(List.of("cloudwatch:PutMetricData"), List.of("*")))).build()))
                 .build();
         Nag.suppress(executionRole, "AwsSolutions-IAM5", List.of("Resource::*"),
                 "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level permissions");
@@ -188,9 +186,6 @@ public final class ServingStack extends Stack {
                 .region(image.region()).resource("repository").resourceName(image.repository()).build());
     }
 
-    private static PolicyStatement allow(List<String> actions, List<String> resources) {
-        return PolicyStatement.Builder.create().effect(Effect.ALLOW).actions(actions).resources(resources).build();
-    }
 
     public CfnEndpoint endpoint() {
         return endpoint;
