@@ -1,5 +1,7 @@
 package org.mnistpipeline.infra;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,8 +19,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
-import software.amazon.awscdk.cxapi.CloudAssembly;
-import software.amazon.awscdk.cxapi.CloudFormationStackArtifact;
 
 /**
  * {@code mnist aws}: synth, deploy and plan, on the infra module's own classpath (the launcher's {@code aws}
@@ -104,26 +104,40 @@ public final class AwsCli implements Callable<Integer> {
         return 0;
     }
 
-    /** Synthesizes every stack into {@code out}; fails on any unsuppressed cdk-nag finding. Returns the assembly. */
-    CloudAssembly synth(Map<String, String> context, Path out, PrintWriter err) {
+    /**
+     * Synthesizes every stack into {@code out} and returns the stacks' names; fails on any unsuppressed cdk-nag
+     * finding, read back from the cloud assembly's manifest (findings are {@code aws:cdk:error} metadata there).
+     */
+    List<String> synth(Map<String, String> context, Path out, PrintWriter err) {
         InfraSettings settings = InfraSettings.fromContext(context::get, root);
         App app = new App(AppProps.builder().outdir(out.toString()).context(new LinkedHashMap<>(settings.toContext()))
                 .build());
         MnistInfra.create(app, settings);
-        CloudAssembly assembly = app.synth();
+        app.synth();
+        List<String> stacks = new ArrayList<>();
         List<String> findings = new ArrayList<>();
-        for (CloudFormationStackArtifact stack : assembly.getStacks()) {
-            stack.getMessages().forEach(m -> {
-                if (m.getLevel().name().equals("ERROR")) {
-                    findings.add(m.getId() + ": " + firstLine(String.valueOf(m.getEntry().getData())));
+        try {
+            JsonNode manifest = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+            manifest.path("artifacts").properties().forEach(artifact -> {
+                if ("aws:cloudformation:stack".equals(artifact.getValue().path("type").asText())) {
+                    stacks.add(artifact.getKey());
                 }
+                artifact.getValue().path("metadata").properties().forEach(path -> {
+                    for (JsonNode entry : path.getValue()) {
+                        if ("aws:cdk:error".equals(entry.path("type").asText())) {
+                            findings.add(path.getKey() + ": " + firstLine(entry.path("data").asText()));
+                        }
+                    }
+                });
             });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the cloud assembly in " + out, e);
         }
         if (!findings.isEmpty()) {
             findings.forEach(f -> err.println("  " + f));
             throw new NagFindings(findings.size());
         }
-        return assembly;
+        return stacks;
     }
 
     @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -144,9 +158,8 @@ public final class AwsCli implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             Path dir = parent.outDir(options.out);
             try {
-                CloudAssembly assembly = parent.synth(options.context(), dir, err);
-                for (CloudFormationStackArtifact stack : assembly.getStacks()) {
-                    out.printf(Locale.ROOT, "%-20s %s%n", stack.getStackName(), dir.resolve(stack.getTemplateFile()));
+                for (String stack : parent.synth(options.context(), dir, err)) {
+                    out.printf(Locale.ROOT, "%-20s %s%n", stack, dir.resolve(stack + ".template.json"));
                 }
                 out.println("cdk-nag AwsSolutions: no unsuppressed findings");
                 if (!options.context().containsKey("image")) {
