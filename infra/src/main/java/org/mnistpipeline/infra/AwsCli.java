@@ -114,30 +114,45 @@ public final class AwsCli implements Callable<Integer> {
                 .build());
         MnistInfra.create(app, settings);
         app.synth();
-        List<String> stacks = new ArrayList<>();
+        List<String> findings = nagFindings(out);
+        if (!findings.isEmpty()) {
+            findings.forEach(f -> err.println("  " + f));
+            throw new NagFindings(findings.size());
+        }
+        return stacks(out);
+    }
+
+    /** The cdk-nag findings no suppression covers, from the assembly in {@code out} ({@code aws:cdk:error} metadata). */
+    static List<String> nagFindings(Path out) {
         List<String> findings = new ArrayList<>();
-        try {
-            JsonNode manifest = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
-            manifest.path("artifacts").properties().forEach(artifact -> {
-                if ("aws:cloudformation:stack".equals(artifact.getValue().path("type").asText())) {
-                    stacks.add(artifact.getKey());
-                }
+        manifest(out).path("artifacts").properties().forEach(artifact ->
                 artifact.getValue().path("metadata").properties().forEach(path -> {
                     for (JsonNode entry : path.getValue()) {
                         if ("aws:cdk:error".equals(entry.path("type").asText())) {
                             findings.add(path.getKey() + ": " + firstLine(entry.path("data").asText()));
                         }
                     }
-                });
-            });
+                }));
+        return findings;
+    }
+
+    /** The CloudFormation stacks in the assembly in {@code out}. */
+    static List<String> stacks(Path out) {
+        List<String> stacks = new ArrayList<>();
+        manifest(out).path("artifacts").properties().forEach(artifact -> {
+            if ("aws:cloudformation:stack".equals(artifact.getValue().path("type").asText())) {
+                stacks.add(artifact.getKey());
+            }
+        });
+        return stacks;
+    }
+
+    private static JsonNode manifest(Path out) {
+        try {
+            return new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot read the cloud assembly in " + out, e);
         }
-        if (!findings.isEmpty()) {
-            findings.forEach(f -> err.println("  " + f));
-            throw new NagFindings(findings.size());
-        }
-        return stacks;
     }
 
     @Command(name = "synth", mixinStandardHelpOptions = true,
