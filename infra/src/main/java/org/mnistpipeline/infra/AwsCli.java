@@ -122,18 +122,30 @@ public final class AwsCli implements Callable<Integer> {
         return stacks(out);
     }
 
-    /** The cdk-nag findings no suppression covers, from the assembly in {@code out} ({@code aws:cdk:error} metadata). */
+    /**
+     * The cdk-nag findings no suppression covers, from the assembly in {@code out}: {@code aws:cdk:error} metadata,
+     * which the manifest holds inline or (as this CDK writes it) in each artifact's {@code additionalMetadataFile}.
+     */
     static List<String> nagFindings(Path out) {
         List<String> findings = new ArrayList<>();
-        manifest(out).path("artifacts").properties().forEach(artifact ->
-                artifact.getValue().path("metadata").properties().forEach(path -> {
-                    for (JsonNode entry : path.getValue()) {
-                        if ("aws:cdk:error".equals(entry.path("type").asText())) {
-                            findings.add(path.getKey() + ": " + firstLine(entry.path("data").asText()));
-                        }
-                    }
-                }));
+        manifest(out).path("artifacts").properties().forEach(artifact -> {
+            collectErrors(artifact.getValue().path("metadata"), findings);
+            String file = artifact.getValue().path("additionalMetadataFile").asText("");
+            if (!file.isEmpty()) {
+                collectErrors(readJson(out.resolve(file)), findings);
+            }
+        });
         return findings;
+    }
+
+    private static void collectErrors(JsonNode metadataByPath, List<String> findings) {
+        metadataByPath.properties().forEach(path -> {
+            for (JsonNode entry : path.getValue()) {
+                if ("aws:cdk:error".equals(entry.path("type").asText())) {
+                    findings.add(path.getKey() + ": " + firstLine(entry.path("data").asText()));
+                }
+            }
+        });
     }
 
     /** The CloudFormation stacks in the assembly in {@code out}. */
@@ -148,10 +160,14 @@ public final class AwsCli implements Callable<Integer> {
     }
 
     private static JsonNode manifest(Path out) {
+        return readJson(out.resolve("manifest.json"));
+    }
+
+    private static JsonNode readJson(Path file) {
         try {
-            return new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+            return new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot read the cloud assembly in " + out, e);
+            throw new java.io.UncheckedIOException("cannot read the cloud assembly file " + file, e);
         }
     }
 
