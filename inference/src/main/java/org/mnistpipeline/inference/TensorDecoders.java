@@ -1,5 +1,7 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.MnistException.Kind;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -16,7 +18,6 @@ import java.util.Locale;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.mnistpipeline.inference.InferenceException.Kind;
 
 /**
  * Decodes request bodies that already hold pixel values ("raw tensors", as SageMaker endpoints
@@ -84,7 +85,7 @@ public final class TensorDecoders {
             case JSON -> json(body);
             case NPY -> npy(body);
             case CSV -> csv(body);
-            default -> throw new InferenceException(Kind.UNSUPPORTED_MEDIA_TYPE, "content type '" + contentType
+            default -> throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "content type '" + contentType
                     + "' is not supported for tensors; use " + JSON + ", " + NPY + " or " + CSV);
         };
     }
@@ -517,7 +518,7 @@ public final class TensorDecoders {
 
     private void checkCount(long count) {
         if (count > maxImages) {
-            throw new InferenceException(Kind.TOO_LARGE, "more than " + maxImages
+            throw new RequestException(Kind.TOO_LARGE, "more than " + maxImages
                     + " images in one request; split it into smaller requests");
         }
     }
@@ -558,7 +559,7 @@ public final class TensorDecoders {
         return token.length() <= 20 ? token : token.substring(0, 20) + "…";
     }
 
-    private static InferenceException bad(String message) {
-        return new InferenceException(Kind.BAD_INPUT, message);
+    private static RequestException bad(String message) {
+        return new RequestException(Kind.BAD_INPUT, message);
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.mnistpipeline.inference.InferenceException;
+import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.TensorDecoders;
 import org.mnistpipeline.inference.http.InputDecoder;
 
@@ -61,7 +61,7 @@ enum BatchFormat {
             return IDX;
         }
         if (name.endsWith("idx1-ubyte")) {
-            throw new Refused(415, "s3 object " + key + " is an IDX label file (idx1); batch scoring reads images:"
+            throw RequestException.unsupportedMediaType("s3 object " + key + " is an IDX label file (idx1); batch scoring reads images:"
                     + " upload the matching -idx3-ubyte file");
         }
         String type = InputDecoder.mediaType(contentType);
@@ -75,7 +75,7 @@ enum BatchFormat {
             case "application/x-idx":
                 return IDX;
             default:
-                throw new Refused(415, "s3 object " + key + " (Content-Type " + (type.isEmpty() ? "none" : type)
+                throw RequestException.unsupportedMediaType("s3 object " + key + " (Content-Type " + (type.isEmpty() ? "none" : type)
                         + ") is not a batch format this function reads; upload " + SUPPORTED);
         }
     }
@@ -84,7 +84,7 @@ enum BatchFormat {
         return key.toLowerCase(Locale.ROOT).endsWith(".gz");
     }
 
-    /** Reads every record of {@code in} into {@code sink}; {@link Refused} when the object is unreadable as a whole. */
+    /** Reads every record of {@code in} into {@code sink}; a {@link RequestException} (415 format, 400 broken) when the object is unreadable as a whole. */
     void read(InputStream in, S3BatchScorer.Sink sink) throws IOException {
         switch (this) {
             case CSV, JSON_LINES -> readLines(in, sink);
@@ -111,7 +111,7 @@ enum BatchFormat {
                 } else {
                     sink.image(index, images.getFirst());
                 }
-            } catch (InferenceException e) {
+            } catch (RequestException e) {
                 // The decoder numbers lines within what it was given, i.e. always "line 1".
                 String message = e.getMessage().replaceFirst("^line 1\\b", "").replaceFirst("^[,:]\\s*", "");
                 sink.error(index, "line " + (index + 1) + ": " + message);
@@ -122,25 +122,25 @@ enum BatchFormat {
     private static void readIdx(InputStream in, S3BatchScorer.Sink sink) throws IOException {
         byte[] header = in.readNBytes(4);
         if (header.length < 4 || header[0] != 0 || header[1] != 0) {
-            throw new Refused(400, "not an IDX file: it does not start with the IDX magic number (00 00 08 03)");
+            throw RequestException.badInput("not an IDX file: it does not start with the IDX magic number (00 00 08 03)");
         }
         if (header[2] != 0x08) {
-            throw new Refused(415, String.format(Locale.ROOT, "IDX element type 0x%02x is not supported; MNIST"
+            throw RequestException.unsupportedMediaType(String.format(Locale.ROOT, "IDX element type 0x%02x is not supported; MNIST"
                     + " images are unsigned bytes (0x08)", header[2]));
         }
         if (header[3] != 3) {
-            throw new Refused(415, "IDX file has " + header[3] + " dimension(s); images are (N, 28, 28)"
+            throw RequestException.unsupportedMediaType("IDX file has " + header[3] + " dimension(s); images are (N, 28, 28)"
                     + (header[3] == 1 ? " (this looks like a label file)" : ""));
         }
         byte[] dims = in.readNBytes(12);
         if (dims.length < 12) {
-            throw new Refused(400, "IDX header is truncated");
+            throw RequestException.badInput("IDX header is truncated");
         }
         long count = Integer.toUnsignedLong(intAt(dims, 0));
         int rows = intAt(dims, 4);
         int cols = intAt(dims, 8);
         if (rows != TensorDecoders.SIDE || cols != TensorDecoders.SIDE) {
-            throw new Refused(415, "IDX images are " + rows + "×" + cols + "; the model takes 28×28");
+            throw RequestException.unsupportedMediaType("IDX images are " + rows + "×" + cols + "; the model takes 28×28");
         }
         byte[] pixels = new byte[TensorDecoders.PIXELS];
         for (long index = 0; index < count; index++) {
@@ -171,31 +171,31 @@ enum BatchFormat {
         byte[] magic = in.readNBytes(8);
         if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || magic[1] != 'N' || magic[2] != 'U' || magic[3] != 'M'
                 || magic[4] != 'P' || magic[5] != 'Y') {
-            throw new Refused(400, "not a .npy file: it does not start with \\x93NUMPY");
+            throw RequestException.badInput("not a .npy file: it does not start with \\x93NUMPY");
         }
         int major = magic[6];
         byte[] lengthBytes = in.readNBytes(major == 1 ? 2 : 4);
         if (major < 1 || major > 3 || lengthBytes.length < (major == 1 ? 2 : 4)) {
-            throw new Refused(400, ".npy format version " + major + " is not supported (1.0, 2.0, 3.0 are)");
+            throw RequestException.badInput(".npy format version " + major + " is not supported (1.0, 2.0, 3.0 are)");
         }
         long headerLength = 0;
         for (int i = lengthBytes.length - 1; i >= 0; i--) {
             headerLength = headerLength << 8 | (lengthBytes[i] & 0xff);
         }
         if (headerLength > MAX_LINE_BYTES) {
-            throw new Refused(400, ".npy header claims " + headerLength + " bytes");
+            throw RequestException.badInput(".npy header claims " + headerLength + " bytes");
         }
         String header = new String(in.readNBytes((int) headerLength), java.nio.charset.StandardCharsets.ISO_8859_1);
         String descr = find(DESCR, header);
         String shapeText = find(SHAPE, header);
         if (descr == null || shapeText == null || "True".equals(find(FORTRAN, header))) {
-            throw new Refused(415, ".npy header must give a C-order array with 'descr' and 'shape': " + header.trim());
+            throw RequestException.unsupportedMediaType(".npy header must give a C-order array with 'descr' and 'shape': " + header.trim());
         }
         int itemSize = switch (descr) {
             case "<f4" -> 4;
             case "<f8" -> 8;
             case "|u1", "<u1", ">u1", "u1" -> 1;
-            default -> throw new Refused(415, ".npy dtype '" + descr + "' is not supported; use float32 (<f4),"
+            default -> throw RequestException.unsupportedMediaType(".npy dtype '" + descr + "' is not supported; use float32 (<f4),"
                     + " float64 (<f8) or uint8 (|u1)");
         };
         long[] shape;
@@ -203,7 +203,7 @@ enum BatchFormat {
             shape = Arrays.stream(shapeText.split(",")).map(String::trim).filter(t -> !t.isEmpty())
                     .mapToLong(t -> Long.parseLong(t.replace("L", ""))).toArray();
         } catch (NumberFormatException e) {
-            throw new Refused(400, ".npy shape (" + shapeText.trim() + ") is not a tuple of integers");
+            throw RequestException.badInput(".npy shape (" + shapeText.trim() + ") is not a tuple of integers");
         }
         long count;
         if (shape.length == 1 && shape[0] == TensorDecoders.PIXELS
@@ -212,7 +212,7 @@ enum BatchFormat {
         } else if (shape.length >= 2 && Arrays.stream(shape).skip(1).reduce(1, (a, b) -> a * b) == TensorDecoders.PIXELS) {
             count = shape[0];
         } else {
-            throw new Refused(415, ".npy shape (" + shapeText.trim() + ") is not supported; use (N, 784),"
+            throw RequestException.unsupportedMediaType(".npy shape (" + shapeText.trim() + ") is not supported; use (N, 784),"
                     + " (N, 28, 28) or (N, 1, 28, 28)");
         }
         byte[] one = descrHeader(descr);
@@ -227,7 +227,7 @@ enum BatchFormat {
             }
             try {
                 sink.image(index, TENSORS.decode(TensorDecoders.NPY, body).getFirst());
-            } catch (InferenceException e) {
+            } catch (RequestException e) {
                 sink.error(index, "image " + index + ": " + e.getMessage().replaceFirst("^image 0\\b[,:]?\\s*", ""));
             }
         }
@@ -256,20 +256,6 @@ enum BatchFormat {
 
     private static int intAt(byte[] b, int at) {
         return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
-    }
-
-    /** The object as a whole cannot be scored; {@code status} is 415 (format) or 400 (broken). */
-    static final class Refused extends RuntimeException {
-        private final int status;
-
-        Refused(int status, String message) {
-            super(message);
-            this.status = status;
-        }
-
-        int status() {
-            return status;
-        }
     }
 
     /**

@@ -338,7 +338,7 @@ class S3BatchScoringTest {
             byte[] event = S3Events.objectCreated(BUCKET, "any/thing.csv");
 
             assertThatThrownBy(() -> h.handler.handle(event, "r-1"))
-                    .isInstanceOf(PredictionHandler.BatchFailed.class).hasMessageContaining("retry");
+                    .isInstanceOf(S3EventAdapter.BatchFailed.class).hasMessageContaining("retry");
             assertThat(h.lines()).anyMatch(l -> l.contains("\"_aws\"") && l.contains("\"Status\":500"));
         }
     }

@@ -1,5 +1,6 @@
 package org.mnistpipeline.inference.http;
 
+import org.mnistpipeline.RequestException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -9,8 +10,8 @@ import org.mnistpipeline.inference.TensorDecoders;
 /**
  * Turns an {@code /invocations} body into model inputs, routed by its {@code Content-Type}:
  * encoded images go through the {@link ImagePreprocessor} (one image per request), raw tensors
- * through {@link TensorDecoders}. Failures are {@link org.mnistpipeline.inference.InferenceException}s
- * or {@link HttpException}s, which {@link HttpErrors} turns into 4xx. Shared by the model server
+ * through {@link TensorDecoders}. Failures are
+ * {@link RequestException}s, which {@link HttpErrors} turns into 4xx. Shared by the model server
  * and the Lambda function, so both accept the same content types with the same errors.
  */
 public final class InputDecoder {
@@ -35,10 +36,10 @@ public final class InputDecoder {
     public void checkSupported(String contentType) {
         String type = mediaType(contentType);
         if (type.isEmpty()) {
-            throw HttpException.unsupportedMediaType("missing Content-Type; send one of " + SUPPORTED);
+            throw RequestException.unsupportedMediaType("missing Content-Type; send one of " + SUPPORTED);
         }
         if (!IMAGE_TYPES.contains(type) && !TENSOR_TYPES.contains(type)) {
-            throw HttpException.unsupportedMediaType("Content-Type " + type + " is not supported; send one of "
+            throw RequestException.unsupportedMediaType("Content-Type " + type + " is not supported; send one of "
                     + SUPPORTED);
         }
     }
@@ -78,10 +79,12 @@ public final class InputDecoder {
         return false;
     }
 
-    /** The 406 for a client whose {@code Accept} rules out JSON, saying what to send instead. */
-    public static HttpException notAcceptable(String accept) {
-        return HttpException.notAcceptable("this endpoint answers application/json only, but Accept is '"
-                + accept + "'; send Accept: application/json (or */*)");
+    /** Refuses (406) a client whose {@code Accept} rules out JSON, every answer's type, saying what to send. */
+    public static void requireJsonAccepted(String accept) {
+        if (!acceptsJson(accept)) {
+            throw RequestException.notAcceptable("this endpoint answers application/json only, but Accept is '"
+                    + accept + "'; send Accept: application/json (or */*)");
+        }
     }
 
     /** The media type without parameters, lower case; empty when absent. */

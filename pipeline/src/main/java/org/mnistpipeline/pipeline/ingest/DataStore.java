@@ -28,7 +28,7 @@ import org.mnistpipeline.data.DataFingerprint;
 import org.mnistpipeline.data.IdxReader;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.inference.ImagePreprocessor;
-import org.mnistpipeline.inference.InferenceException;
+import org.mnistpipeline.RequestException;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.DirectoryLock;
 import org.mnistpipeline.io.FileTrees;
@@ -334,11 +334,11 @@ public final class DataStore {
                 BufferedImage image = preprocessor.decode(bytes);
                 pixels = toBytes(preprocessor.preprocess(image));
                 signature = NearDuplicates.signature(image);
-            } catch (InferenceException e) {
+            } catch (RequestException e) {
                 Kind kind = switch (e.kind()) {
                     case TOO_LARGE -> Kind.TOO_LARGE;
-                    case UNSUPPORTED_MEDIA_TYPE -> Kind.UNDECODABLE;
                     case BAD_INPUT -> e.getMessage().contains("no ink") ? Kind.BLANK : Kind.UNDECODABLE;
+                    default -> Kind.UNDECODABLE;
                 };
                 refused.add(new Refused(new Rejection(c.name(), e.getMessage(), kind), c.file(), bytes, sha));
                 return;
