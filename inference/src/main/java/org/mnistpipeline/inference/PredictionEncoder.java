@@ -1,5 +1,6 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.io.JsonStreams;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.io.JsonStreams;
 import org.mnistpipeline.RequestException;
 import org.mnistpipeline.MnistException.Kind;
 import com.fasterxml.jackson.core.JsonParser;
