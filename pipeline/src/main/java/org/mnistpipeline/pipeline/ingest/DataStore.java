@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.DataFingerprint;
-import org.mnistpipeline.data.IdxReader;
+import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.inference.ImagePreprocessor;
 import org.mnistpipeline.RequestException;
@@ -152,8 +152,8 @@ public final class DataStore {
                         + "; `mnist data batches` lists them"));
         Path dir = batchesDir.resolve(batchId);
         verify(manifest, dir);
-        IdxReader.IdxArray images = IdxReader.read(dir.resolve(IMAGES));
-        IdxReader.IdxArray labels = IdxReader.read(dir.resolve(LABELS));
+        Idx.IdxArray images = Idx.read(dir.resolve(IMAGES));
+        Idx.IdxArray labels = Idx.read(dir.resolve(LABELS));
         LabeledImages data = LabeledImages.of(images, labels, "batch " + batchId);
         return new LabeledImages(data.pixels(), data.labels(), data.rows(), data.cols(), CLASSES);
     }
@@ -389,7 +389,7 @@ public final class DataStore {
             Path dir = batchesDir.resolve(m.id());
             verify(m, dir); // a damaged index would let duplicates through unnoticed
             List<String> lines = Files.readAllLines(dir.resolve(RECORDS), StandardCharsets.UTF_8);
-            IdxReader.IdxArray signatures = IdxReader.read(dir.resolve(SIGNATURES));
+            Idx.IdxArray signatures = Idx.read(dir.resolve(SIGNATURES));
             for (int i = 0; i < lines.size(); i++) {
                 String[] f = lines.get(i).split("\t", 3);
                 Ref ref = new Ref(m.id(), f[2], Integer.parseInt(f[1]), null);
@@ -439,9 +439,9 @@ public final class DataStore {
                     .append(a.name().replace('\t', ' ').replace('\n', ' ')).append('\n');
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put(IMAGES, idx(images, n, 28, 28));
-        files.put(LABELS, idx(labels, n));
-        files.put(SIGNATURES, idx(signatures, n, 28, 28));
+        files.put(IMAGES, Idx.encode(images, n, 28, 28));
+        files.put(LABELS, Idx.encode(labels, n));
+        files.put(SIGNATURES, Idx.encode(signatures, n, 28, 28));
         files.put(RECORDS, records.toString().getBytes(StandardCharsets.UTF_8));
         files.put(QUARANTINE, quarantineLines(id, refused).getBytes(StandardCharsets.UTF_8));
         Map<String, String> digests = new TreeMap<>();
@@ -615,20 +615,6 @@ public final class DataStore {
             digest.update((r.rejection().record() + "\t" + r.sha256() + "\n").getBytes(StandardCharsets.UTF_8));
         }
         return Sha256.hex(digest).substring(0, 16);
-    }
-
-    private static byte[] idx(byte[] data, int... dims) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(data.length + 16);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(new byte[] {0, 0, 0x08, (byte) dims.length});
-            for (int d : dims) {
-                out.writeInt(d);
-            }
-            out.write(data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 
     /** Published files are 0444: nothing in a batch is ever rewritten. */
