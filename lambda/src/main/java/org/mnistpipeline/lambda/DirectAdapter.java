@@ -2,7 +2,6 @@ package org.mnistpipeline.lambda;
 
 import org.mnistpipeline.inference.TensorDecoders;
 import org.mnistpipeline.inference.http.HttpEdge;
-import org.mnistpipeline.inference.http.HttpErrors;
 import org.mnistpipeline.inference.http.HttpRequest;
 import org.mnistpipeline.inference.http.Invocations;
 

@@ -14,7 +14,6 @@ import org.mnistpipeline.inference.PredictionEncoder;
 import org.mnistpipeline.inference.Predictor;
 import org.mnistpipeline.inference.http.HttpEdge;
 import org.mnistpipeline.inference.http.HttpEdge.Route;
-import org.mnistpipeline.inference.http.HttpErrors;
 import org.mnistpipeline.inference.http.HttpRequest;
 import org.mnistpipeline.inference.http.HttpResponse;
 import org.mnistpipeline.inference.http.InputDecoder;
