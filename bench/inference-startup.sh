@@ -9,10 +9,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 MODEL=${1:-$ROOT/inference/src/test/resources/fixtures/small-v1}
 RUNS=${2:-5}
-"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl inference -am
+"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl inference,bench -am
 "$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" dependency:build-classpath -pl inference -am -Dmdep.outputFile=/tmp/inference.cp \
   -Dmdep.includeScope=runtime >/dev/null
-CP="$ROOT/inference/target/classes:$ROOT/core/target/classes:$(tr ':' '\n' < /tmp/inference.cp | grep -v '/mnistpipeline/' | paste -sd:)"
+# bench's classes for the InferenceStartup main only; none of its dependencies (DJL) come along.
+CP="$ROOT/bench/target/classes:$ROOT/inference/target/classes:$ROOT/core/target/classes:$(tr ':' '\n' < /tmp/inference.cp | grep -v '/mnistpipeline/' | paste -sd:)"
 TMP=$(mktemp -d)
 ORT_JAR=$(tr ':' '\n' < /tmp/inference.cp | grep onnxruntime)
 (cd "$TMP" && unzip -q -o "$ORT_JAR" 'ai/onnxruntime/native/linux-x64/*')
@@ -22,7 +23,7 @@ measure() { # label, extra java flags...
   for i in $(seq 1 "$RUNS"); do
     local t0 t1
     t0=$(date +%s%N)
-    "$JAVA_HOME/bin/java" "$@" -cp "$CP" org.mnistpipeline.inference.InferenceStartup "$MODEL" >/dev/null
+    "$JAVA_HOME/bin/java" "$@" -cp "$CP" org.mnistpipeline.bench.InferenceStartup "$MODEL" >/dev/null
     t1=$(date +%s%N)
     echo "$label $(( (t1 - t0) / 1000000 ))"
   done

@@ -190,8 +190,8 @@ class BatchingPredictorTest {
     @Test
     void batchingOnAndOffGiveIdenticalAnswersForTheRealModel() throws Exception {
         Path dir = Fixtures.modelDir(tmp.resolve("model"));
-        ServerConfig on = Fixtures.config(dir).withBatching(new ServerConfig.Batching(true, 32, 5_000));
-        ServerConfig off = Fixtures.config(dir).withBatching(ServerConfig.Batching.off());
+        ServerConfig on = Fixtures.config(dir).toBuilder().batching(new ServerConfig.Batching(true, 32, 5_000)).build();
+        ServerConfig off = Fixtures.config(dir).toBuilder().batching(ServerConfig.Batching.off()).build();
         List<Integer> digits = IntStream.range(0, 200).boxed().toList();
         try (ModelServer batched = Fixtures.startReady(on); ModelServer single = Fixtures.startReady(off)) {
             List<JsonNode> fromBatched = concurrently(new Http(batched.uri()), digits);
