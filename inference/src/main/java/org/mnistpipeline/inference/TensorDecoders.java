@@ -462,7 +462,8 @@ public final class TensorDecoders {
         }
     }
 
-    private static String mediaType(String contentType) {
+    /** The media type of a {@code Content-Type} without parameters, lower case; empty when absent. */
+    public static String mediaType(String contentType) {
         if (contentType == null) {
             return "";
         }

@@ -10,7 +10,6 @@ import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.data.Npy;
 import org.mnistpipeline.inference.TensorDecoders;
-import org.mnistpipeline.inference.http.InputDecoder;
 
 /**
  * The object formats batch scoring reads, each as a stream: one record at a time, never the whole
@@ -65,7 +64,7 @@ enum BatchFormat {
             throw RequestException.unsupportedMediaType("s3 object " + key + " is an IDX label file (idx1); batch scoring reads images:"
                     + " upload the matching -idx3-ubyte file");
         }
-        String type = InputDecoder.mediaType(contentType);
+        String type = TensorDecoders.mediaType(contentType);
         switch (type) {
             case "text/csv":
                 return CSV;

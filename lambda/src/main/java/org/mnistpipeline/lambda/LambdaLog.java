@@ -61,30 +61,23 @@ final class LambdaLog {
 
     /** A failure that is ours (5xx): the stack trace goes to the log, never to the client. */
     void error(String requestId, String message, Throwable error) {
-        ObjectNode line = mapper.createObjectNode();
-        line.put("timestamp", clock.instant().toString());
-        line.put("level", "ERROR");
-        line.put("requestId", requestId);
-        line.put("message", message);
+        ObjectNode line = line("ERROR", message).put("requestId", requestId);
         if (error != null) {
-            line.put("error", error.toString());
             StringWriter trace = new StringWriter();
             error.printStackTrace(new PrintWriter(trace));
-            line.put("stackTrace", trace.toString());
+            line.put("error", error.toString()).put("stackTrace", trace.toString());
         }
         write(line);
     }
 
     /** An informational line (start-up, priming, restore). */
     void info(String message, String key, Object value) {
-        ObjectNode line = mapper.createObjectNode();
-        line.put("timestamp", clock.instant().toString());
-        line.put("level", "INFO");
-        line.put("message", message);
-        if (key != null) {
-            line.putPOJO(key, value);
-        }
-        write(line);
+        write(line("INFO", message).putPOJO(key, value));
+    }
+
+    private ObjectNode line(String level, String message) {
+        return mapper.createObjectNode().put("timestamp", clock.instant().toString()).put("level", level)
+                .put("message", message);
     }
 
     private void write(ObjectNode line) {

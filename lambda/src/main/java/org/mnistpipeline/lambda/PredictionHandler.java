@@ -194,19 +194,12 @@ public final class PredictionHandler implements RequestStreamHandler {
         }
     }
 
-    /** The shared edge's log policy, written as this function's JSON log lines. */
+    /**
+     * The shared edge's log policy, written as this function's JSON log lines. Routine refusals
+     * are not logged: the client reads them in the answer, and a line each would only cost.
+     */
     static HttpErrors.Log errorLog(LambdaLog log, String requestId) {
-        return new HttpErrors.Log() {
-            @Override
-            public void error(String message, Throwable error) {
-                log.error(requestId, message, error);
-            }
-
-            @Override
-            public void refused(String message) {
-                // Client mistakes are the client's to read in the answer; a log line each would only cost.
-            }
-        };
+        return (message, error) -> log.error(requestId, message, error);
     }
 
     /** The environment SnapStart primes and restores; tests look into it. */

@@ -13,12 +13,13 @@ public final class HttpErrors {
     public static final String INTERNAL_MESSAGE = "internal error; the server log has the details";
 
     /** Where an edge's log lines go; each carrier has its own (slf4j, CloudWatch JSON lines). */
+    @FunctionalInterface
     public interface Log {
         /** A failure of ours: logged with {@code error}'s stack trace. */
         void error(String message, Throwable error);
 
         /** A refusal that is routine (a client mistake, a 503 while loading): at most a debug line. */
-        void refused(String message);
+        default void refused(String message) {}
     }
 
     private HttpErrors() {}

@@ -34,7 +34,7 @@ public final class InputDecoder {
 
     /** Refuses a missing or unknown Content-Type before the body is read. */
     public void checkSupported(String contentType) {
-        String type = mediaType(contentType);
+        String type = TensorDecoders.mediaType(contentType);
         if (type.isEmpty()) {
             throw RequestException.unsupportedMediaType("missing Content-Type; send one of " + SUPPORTED);
         }
@@ -47,7 +47,7 @@ public final class InputDecoder {
     /** The images in {@code body}; one for an encoded image, any number for a tensor type. */
     public List<float[]> decode(String contentType, byte[] body) {
         checkSupported(contentType);
-        String type = mediaType(contentType);
+        String type = TensorDecoders.mediaType(contentType);
         if (IMAGE_TYPES.contains(type)) {
             return List.of(images.preprocess(body));
         }
@@ -85,15 +85,5 @@ public final class InputDecoder {
             throw RequestException.notAcceptable("this endpoint answers application/json only, but Accept is '"
                     + accept + "'; send Accept: application/json (or */*)");
         }
-    }
-
-    /** The media type without parameters, lower case; empty when absent. */
-    public static String mediaType(String contentType) {
-        if (contentType == null) {
-            return "";
-        }
-        int semicolon = contentType.indexOf(';');
-        String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
-        return type.trim().toLowerCase(Locale.ROOT);
     }
 }
