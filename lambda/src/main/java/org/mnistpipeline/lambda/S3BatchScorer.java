@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.Prediction;
+import org.mnistpipeline.inference.PredictionEncoder;
 import org.mnistpipeline.inference.Predictor;
 
 /**
@@ -203,14 +204,7 @@ public final class S3BatchScorer implements BatchScorer {
                     out.writeStringField("error", record.error());
                     errors++;
                 } else {
-                    Prediction p = predictions.get(next++);
-                    out.writeNumberField("label", p.label());
-                    out.writeNumberField("confidence", p.confidence());
-                    out.writeArrayFieldStart("probabilities");
-                    for (float probability : p.probabilities()) {
-                        out.writeNumber(probability);
-                    }
-                    out.writeEndArray();
+                    PredictionEncoder.writeFields(out, predictions.get(next++));
                     out.writeStringField("model_version", version);
                     images++;
                 }

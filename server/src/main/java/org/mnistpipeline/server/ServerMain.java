@@ -14,11 +14,9 @@ import sun.misc.Signal;
 /**
  * Runs a {@link ModelServer} until the process is told to stop.
  *
- * <pre>
- * java -cp ... org.mnistpipeline.server.ServerMain [--host H] [--port P] [--model-dir DIR]
- *      [--no-batching] [--max-batch N] [--max-wait-us N] [--threads N]
- *      [--monitor-dir DIR | --no-monitor] [--monitor-sample-rate R] [--monitor-interval SECONDS]
- * </pre>
+ * <pre>java -cp ... org.mnistpipeline.server.ServerMain [--host H] [--port P] [--model-dir DIR] ...</pre>
+ *
+ * The flags are {@link Flags}; {@code --help} lists them.
  *
  * SIGTERM (how SageMaker, ECS and Kubernetes stop a container) and SIGINT finish the requests in
  * flight, for up to 30 s, before the process exits; SIGTERM then exits 0, since being asked to

@@ -26,23 +26,23 @@ class TrainingRecipesTest {
 
     @Test
     void strongNetworkWithDropoutAndAugmentationLearnsOnARealSubset(@TempDir Path run) {
-        Dataset data = Mnist.subset(2000, 1000);
-        Hyperparameters hp = new Hyperparameters("strong", 0.5f, 0.3f, 1, 64, Optimizer.ADAMW, 3e-3f, 1e-4f, 0.9f,
+        Dataset data = Mnist.subset(3000, 1000);
+        Hyperparameters hp = new Hyperparameters("strong", 0.5f, 0.3f, 2, 64, Optimizer.ADAMW, 3e-3f, 1e-4f, 0.9f,
                 Schedule.ONECYCLE, 0.2f, 0.05f, Augmentation.ofStrength(1f), 0, 500, 0, 3L);
 
         TrainingResult result = trainer.train(data, hp, run, false, null);
 
         assertThat(result.spec().name()).isEqualTo("strong");
-        assertThat(result.history()).hasSize(1);
-        // Ten classes: a guess scores 10 %; a network that learns passes 70 % after one short epoch.
+        assertThat(result.history()).hasSize(2);
+        // Ten classes: a guess scores 10 %; a network that learns passes 80 % after two short epochs.
         double accuracy = packager.evaluate(result.spec(), result.weights(), data.test()).accuracy();
-        System.out.println("strong, 1 epoch on 1,500 images: test accuracy " + accuracy);
-        assertThat(accuracy).isGreaterThan(0.7);
+        System.out.println("strong, 2 epochs on 2,500 images: test accuracy " + accuracy);
+        assertThat(accuracy).isGreaterThan(0.8);
     }
 
     @Test
     void sgdWithMomentumLearnsOnARealSubset(@TempDir Path run) {
-        Dataset data = Mnist.subset(2000, 1000);
+        Dataset data = Mnist.subset(3500, 1000);
         Hyperparameters hp = new Hyperparameters("small", 1f, 0f, 2, 64, Optimizer.SGD, 0.05f, 1e-4f, 0.9f,
                 Schedule.COSINE, 0.1f, 0f, Augmentation.none(), 0, 500, 0, 5L);
 
@@ -50,8 +50,8 @@ class TrainingRecipesTest {
 
         assertThat(result.history().getLast().trainLoss()).isLessThan(result.history().getFirst().trainLoss());
         double accuracy = packager.evaluate(result.spec(), result.weights(), data.test()).accuracy();
-        System.out.println("SGD, 2 epochs on 1,500 images: test accuracy " + accuracy);
-        assertThat(accuracy).isGreaterThan(0.85);
+        System.out.println("SGD, 2 epochs on 3,000 images: test accuracy " + accuracy);
+        assertThat(accuracy).isGreaterThan(0.8);
     }
 
     @Test
@@ -64,6 +64,7 @@ class TrainingRecipesTest {
         TrainingResult result = trainer.train(data, hp, run, false, null);
 
         List<EpochMetrics> history = result.history();
+        System.out.println("early stopping: " + history.size() + " epochs, best " + result.bestEpoch());
         assertThat(result.stoppedEarly()).isTrue();
         assertThat(history.size()).isLessThan(20).isEqualTo(result.bestEpoch() + patience);
         double best = history.stream().mapToDouble(EpochMetrics::validationAccuracy).max().orElseThrow();
