@@ -26,28 +26,9 @@ public sealed class RequestException extends MnistException permits RequestExcep
         return kind;
     }
 
+    /** The commonest refusal: input that cannot be read (400). */
     public static RequestException badInput(String message) {
         return new RequestException(Kind.BAD_INPUT, message);
-    }
-
-    public static RequestException notFound(String message) {
-        return new RequestException(Kind.NOT_FOUND, message);
-    }
-
-    public static RequestException tooLarge(String message) {
-        return new RequestException(Kind.TOO_LARGE, message);
-    }
-
-    public static RequestException unsupportedMediaType(String message) {
-        return new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, message);
-    }
-
-    public static RequestException notAcceptable(String message) {
-        return new RequestException(Kind.NOT_ACCEPTABLE, message);
-    }
-
-    public static RequestException unavailable(String message) {
-        return new RequestException(Kind.UNAVAILABLE, message);
     }
 
     /** The method is not one the path answers; {@code allow} becomes the {@code Allow} header. */

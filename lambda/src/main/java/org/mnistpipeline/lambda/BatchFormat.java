@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.Idx;
@@ -61,7 +62,7 @@ enum BatchFormat {
             return IDX;
         }
         if (name.endsWith("idx1-ubyte")) {
-            throw RequestException.unsupportedMediaType("s3 object " + key + " is an IDX label file (idx1); batch scoring reads images:"
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "s3 object " + key + " is an IDX label file (idx1); batch scoring reads images:"
                     + " upload the matching -idx3-ubyte file");
         }
         String type = TensorDecoders.mediaType(contentType);
@@ -75,7 +76,7 @@ enum BatchFormat {
             case "application/x-idx":
                 return IDX;
             default:
-                throw RequestException.unsupportedMediaType("s3 object " + key + " (Content-Type " + (type.isEmpty() ? "none" : type)
+                throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "s3 object " + key + " (Content-Type " + (type.isEmpty() ? "none" : type)
                         + ") is not a batch format this function reads; upload " + SUPPORTED);
         }
     }
@@ -127,7 +128,7 @@ enum BatchFormat {
             throw RequestException.badInput(e.getMessage()); // the object, not our data, is broken
         }
         if (dims.length != 3 || dims[1] != TensorDecoders.SIDE || dims[2] != TensorDecoders.SIDE) {
-            throw RequestException.unsupportedMediaType("IDX shape " + Arrays.toString(dims) + " is not images of"
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "IDX shape " + Arrays.toString(dims) + " is not images of"
                     + " 28×28; batch scoring reads (N, 28, 28)" + (dims.length == 1 ? " (this looks like a label file)"
                     : ""));
         }

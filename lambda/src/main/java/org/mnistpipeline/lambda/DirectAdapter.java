@@ -10,15 +10,7 @@ import org.mnistpipeline.inference.http.Invocations;
  * a JSON {@code POST /invocations}, scored by the same sequence; the answer is the predictions
  * JSON itself, or {@code {"error": ..., "status": 4xx}}.
  */
-final class DirectAdapter {
-    private final FunctionEnvironment env;
-    private final Invocations invocations;
-
-    DirectAdapter(FunctionEnvironment env, Invocations invocations) {
-        this.env = env;
-        this.invocations = invocations;
-    }
-
+record DirectAdapter(FunctionEnvironment env, Invocations invocations) {
     PredictionHandler.Outcome handle(byte[] event, String requestId) {
         HttpRequest request = new HttpRequest("POST", "(direct invocation)",
                 name -> name.equals("content-type") ? TensorDecoders.JSON : null, () -> {

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictionEncoder;
@@ -100,7 +101,7 @@ final class HttpApiAdapter {
             throw RequestException.badInput("'" + abbreviate(key) + "' is not a prediction key: use the 64 hex"
                     + " digits of the ETag a POST answered with");
         }
-        Prediction p = env.cache.peek(key).orElseThrow(() -> RequestException.notFound("no cached prediction " + key
+        Prediction p = env.cache.peek(key).orElseThrow(() -> new RequestException(Kind.NOT_FOUND, "no cached prediction " + key
                 + "; POST the image to / (cached predictions are per function instance and model version)"));
         String ifNoneMatch = request.header("if-none-match");
         HttpResponse response = ifNoneMatch != null && ifNoneMatch.contains("\"" + key + "\"")

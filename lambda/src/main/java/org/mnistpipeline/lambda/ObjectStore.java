@@ -2,6 +2,7 @@ package org.mnistpipeline.lambda;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 
 /**
@@ -23,6 +24,6 @@ public interface ObjectStore {
 
     /** The object does not exist (deleted since the event, or a wrong key). */
     static RequestException notFound(String bucket, String key) {
-        return RequestException.notFound("s3://" + bucket + "/" + key + " does not exist");
+        return new RequestException(Kind.NOT_FOUND, "s3://" + bucket + "/" + key + " does not exist");
     }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.crac.Core;
 import org.crac.Resource;
+import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.LoadedModel;
 import org.mnistpipeline.inference.LocalModelLoader;
@@ -107,7 +108,7 @@ public final class PredictionHandler implements RequestStreamHandler {
         S3EventAdapter.BatchFailed retry = null;
         try {
             if (event.length > maxEventBytes()) {
-                throw RequestException.tooLarge("the event is " + event.length + " bytes, over this function's"
+                throw new RequestException(Kind.TOO_LARGE, "the event is " + event.length + " bytes, over this function's"
                         + " limit of " + maxEventBytes() + " bytes");
             }
             JsonNode root = parseEvent(event);
@@ -188,7 +189,7 @@ public final class PredictionHandler implements RequestStreamHandler {
     /** Refuses (413) a request body over Lambda's synchronous payload limit. */
     static void checkSize(long bytes, LambdaConfig config) {
         if (bytes > config.maxPayloadBytes()) {
-            throw RequestException.tooLarge("request body of " + bytes + " bytes is over Lambda's synchronous"
+            throw new RequestException(Kind.TOO_LARGE, "request body of " + bytes + " bytes is over Lambda's synchronous"
                     + " payload limit of " + config.maxPayloadBytes() + " bytes; send fewer images per request,"
                     + " or put them in S3 for batch scoring");
         }

@@ -15,15 +15,7 @@ import org.mnistpipeline.io.Json;
  * {@link BatchScorer} ({@link S3BatchScorer}: streamed, predictions written next to it); the answer
  * is a summary per object. A failure a retry may fix fails the invocation ({@link BatchFailed}).
  */
-final class S3EventAdapter {
-    private final FunctionEnvironment env;
-    private final BatchScorer scorer;
-
-    S3EventAdapter(FunctionEnvironment env, BatchScorer scorer) {
-        this.env = env;
-        this.scorer = scorer;
-    }
-
+record S3EventAdapter(FunctionEnvironment env, BatchScorer scorer) {
     PredictionHandler.Outcome handle(JsonNode root, String requestId) {
         try {
             BatchScorer.Report report = scorer.score(objects(root), env.model.get());

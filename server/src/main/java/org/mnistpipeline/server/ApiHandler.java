@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictionEncoder;
@@ -108,9 +109,9 @@ final class ApiHandler implements HttpHandler {
     /** SageMaker's health check: 200 only with a loaded, warmed model, and not while shutting down. */
     private HttpResponse ping() {
         if (closing.getAsBoolean()) {
-            throw RequestException.unavailable("shutting down");
+            throw new RequestException(Kind.UNAVAILABLE, "shutting down");
         }
-        ServedModel model = slot.peek().orElseThrow(() -> RequestException.unavailable(
+        ServedModel model = slot.peek().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE, 
                 "no model loaded yet from " + config.modelSource().describe() + "; the server log says why"));
         return HttpResponse.json(200, Map.of("status", "ready", "model_version", model.version()));
     }
@@ -120,13 +121,13 @@ final class ApiHandler implements HttpHandler {
         @Override
         public void requireModel() {
             if (slot.peek().isEmpty()) {
-                throw RequestException.unavailable("no model loaded yet; retry when GET /ping answers 200");
+                throw new RequestException(Kind.UNAVAILABLE, "no model loaded yet; retry when GET /ping answers 200");
             }
         }
 
         @Override
         public HttpResponse score(List<float[]> images) {
-            ServedModel model = slot.acquire().orElseThrow(() -> RequestException.unavailable(
+            ServedModel model = slot.acquire().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE, 
                     "no model loaded; retry when GET /ping answers 200"));
             try {
                 List<Prediction> predictions = model.predictor().predictBatch(images);
@@ -139,7 +140,7 @@ final class ApiHandler implements HttpHandler {
 
     private HttpResponse models(HttpRequest request) {
         InputDecoder.requireJsonAccepted(request.header("accept"));
-        ServedModel model = slot.peek().orElseThrow(() -> RequestException.unavailable(
+        ServedModel model = slot.peek().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE, 
                 "no model loaded yet from " + config.modelSource().describe()));
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("version", model.version());
@@ -199,7 +200,7 @@ final class ApiHandler implements HttpHandler {
     }
 
     private static RequestException tooLarge(String size, long limit) {
-        return RequestException.tooLarge("request body of " + size + " is over the limit of " + limit
+        return new RequestException(Kind.TOO_LARGE, "request body of " + size + " is over the limit of " + limit
                 + " bytes; send fewer images per request");
     }
 

@@ -3,6 +3,7 @@ package org.mnistpipeline.inference.http;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 
 /**
@@ -85,7 +86,7 @@ public final class HttpEdge {
         }
         if (route == null) {
             return answer(UNMATCHED, r -> {
-                throw RequestException.notFound("no such path: " + r.path() + notFoundHint);
+                throw new RequestException(Kind.NOT_FOUND, "no such path: " + r.path() + notFoundHint);
             }, request, log);
         }
         Route matched = route;

@@ -1,5 +1,6 @@
 package org.mnistpipeline.inference.http;
 
+import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 import java.util.List;
 import java.util.Locale;
@@ -36,10 +37,10 @@ public final class InputDecoder {
     public void checkSupported(String contentType) {
         String type = TensorDecoders.mediaType(contentType);
         if (type.isEmpty()) {
-            throw RequestException.unsupportedMediaType("missing Content-Type; send one of " + SUPPORTED);
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "missing Content-Type; send one of " + SUPPORTED);
         }
         if (!IMAGE_TYPES.contains(type) && !TENSOR_TYPES.contains(type)) {
-            throw RequestException.unsupportedMediaType("Content-Type " + type + " is not supported; send one of "
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "Content-Type " + type + " is not supported; send one of "
                     + SUPPORTED);
         }
     }
@@ -82,7 +83,7 @@ public final class InputDecoder {
     /** Refuses (406) a client whose {@code Accept} rules out JSON, every answer's type, saying what to send. */
     public static void requireJsonAccepted(String accept) {
         if (!acceptsJson(accept)) {
-            throw RequestException.notAcceptable("this endpoint answers application/json only, but Accept is '"
+            throw new RequestException(Kind.NOT_ACCEPTABLE, "this endpoint answers application/json only, but Accept is '"
                     + accept + "'; send Accept: application/json (or */*)");
         }
     }
