@@ -131,7 +131,10 @@ public final class Idx {
         return bytes.toByteArray();
     }
 
-    /** Writes both files of an IDX pair atomically into {@code dir}: {@code <prefix>-images-idx3-ubyte}, {@code <prefix>-labels-idx1-ubyte}. */
+    /**
+     * Writes both files of an IDX pair atomically into {@code dir}: {@code <prefix>-images-idx3-ubyte}
+     * and {@code <prefix>-labels-idx1-ubyte}; {@code prefix} is e.g. {@code train} or {@code t10k}.
+     */
     public static void write(Path dir, String prefix, LabeledImages images) {
         AtomicFiles.write(dir.resolve(prefix + "-images-idx3-ubyte"), out -> write(out, images.pixels(),
                 images.size(), images.rows(), images.cols()));

@@ -128,41 +128,46 @@ enum BatchFormat {
             throw RequestException.badInput(e.getMessage()); // the object, not our data, is broken
         }
         if (dims.length != 3 || dims[1] != TensorDecoders.SIDE || dims[2] != TensorDecoders.SIDE) {
-            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "IDX shape " + Arrays.toString(dims) + " is not images of"
-                    + " 28×28; batch scoring reads (N, 28, 28)" + (dims.length == 1 ? " (this looks like a label file)"
-                    : ""));
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "IDX shape " + Arrays.toString(dims) + " is not"
+                    + " images of 28×28; batch scoring reads (N, 28, 28)"
+                    + (dims.length == 1 ? " (this looks like a label file)" : ""));
         }
-        long count = dims[0];
-        byte[] pixels = new byte[TensorDecoders.PIXELS];
-        for (long index = 0; index < count; index++) {
-            int n = in.readNBytes(pixels, 0, pixels.length);
-            if (n < pixels.length) {
-                sink.error(index, "the object ends inside image " + index + " of the " + count
-                        + " its header announces (truncated upload?)");
-                return;
-            }
+        readRecords(in, sink, dims[0], TensorDecoders.PIXELS, "header", (pixels, index) -> {
             float[] image = new float[pixels.length];
             for (int i = 0; i < pixels.length; i++) {
                 image[i] = (pixels[i] & 0xff) / 255f;
             }
-            sink.image(index, image);
-        }
+            return image;
+        });
     }
 
     /** The header is {@link Npy}'s; each image is checked and scaled as {@code /invocations} does (per image). */
     private static void readNpy(InputStream in, S3BatchScorer.Sink sink) throws IOException {
         Npy.Header header = Npy.readHeader(in);
-        long count = TensorDecoders.imagesInShape(header.shape());
-        byte[] data = new byte[TensorDecoders.PIXELS * header.itemSize()];
+        readRecords(in, sink, TensorDecoders.imagesInShape(header.shape()), TensorDecoders.PIXELS * header.itemSize(),
+                "shape", (data, index) -> TENSORS.npyImage(header, data, "image " + index));
+    }
+
+    /** Decodes one fixed-size record of a binary format into an image. */
+    private interface RecordDecoder {
+        float[] decode(byte[] record, long index);
+    }
+
+    /**
+     * Reads {@code count} records of {@code size} bytes, one buffer reused; a bad record is an error
+     * line, a truncated one ends the object (its {@code announcedBy} promised more).
+     */
+    private static void readRecords(InputStream in, S3BatchScorer.Sink sink, long count, int size, String announcedBy,
+            RecordDecoder decoder) throws IOException {
+        byte[] record = new byte[size];
         for (long index = 0; index < count; index++) {
-            int n = in.readNBytes(data, 0, data.length);
-            if (n < data.length) {
-                sink.error(index, "the object ends inside image " + index + " of the " + count
-                        + " its shape announces (truncated upload?)");
+            if (in.readNBytes(record, 0, size) < size) {
+                sink.error(index, "the object ends inside image " + index + " of the " + count + " its " + announcedBy
+                        + " announces (truncated upload?)");
                 return;
             }
             try {
-                sink.image(index, TENSORS.npyImage(header, data, "image " + index));
+                sink.image(index, decoder.decode(record, index));
             } catch (RequestException e) {
                 sink.error(index, e.getMessage());
             }

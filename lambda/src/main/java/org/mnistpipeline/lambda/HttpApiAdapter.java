@@ -101,8 +101,9 @@ final class HttpApiAdapter {
             throw RequestException.badInput("'" + abbreviate(key) + "' is not a prediction key: use the 64 hex"
                     + " digits of the ETag a POST answered with");
         }
-        Prediction p = env.cache.peek(key).orElseThrow(() -> new RequestException(Kind.NOT_FOUND, "no cached prediction " + key
-                + "; POST the image to / (cached predictions are per function instance and model version)"));
+        Prediction p = env.cache.peek(key).orElseThrow(() -> new RequestException(Kind.NOT_FOUND, "no cached"
+                + " prediction " + key + "; POST the image to / (cached predictions are per function instance and"
+                + " model version)"));
         String ifNoneMatch = request.header("if-none-match");
         HttpResponse response = ifNoneMatch != null && ifNoneMatch.contains("\"" + key + "\"")
                 ? new HttpResponse(304, null, new byte[0], Map.of(), 0, 0)

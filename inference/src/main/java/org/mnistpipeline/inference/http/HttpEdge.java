@@ -2,7 +2,7 @@ package org.mnistpipeline.inference.http;
 
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.StringJoiner;
 import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 
@@ -71,8 +71,11 @@ public final class HttpEdge {
     /** {@code who} names the edge in a 404 ("this server", "this function"). */
     public HttpEdge(String who, List<Route> routes) {
         this.routes = List.copyOf(routes);
-        this.notFoundHint = "; " + who + " answers " + routes.stream().map(r -> r.method() + " " + r.shown())
-                .distinct().collect(Collectors.joining(", "));
+        StringJoiner shown = new StringJoiner(", ", "; " + who + " answers ", "");
+        for (Route r : this.routes) {
+            shown.add(r.method() + " " + r.shown());
+        }
+        this.notFoundHint = shown.toString();
     }
 
     /** Routes the request and answers it; never throws. */
@@ -84,32 +87,30 @@ public final class HttpEdge {
                 break;
             }
         }
-        if (route == null) {
-            return answer(UNMATCHED, r -> {
-                throw new RequestException(Kind.NOT_FOUND, "no such path: " + r.path() + notFoundHint);
-            }, request, log);
-        }
-        Route matched = route;
-        return answer(route.label(), r -> {
-            if (!matched.allows(r.method())) {
-                throw new RequestException.MethodNotAllowed(r.method(), r.path(), matched.allowHeader());
-            }
-            return matched.handler().handle(r);
-        }, request, log);
+        return answer(route == null ? UNMATCHED : route.label(), route, notFoundHint, request, log);
     }
 
     /** Answers a request with one handler, without routing (a direct Lambda invocation). */
     public static Answer answer(String label, Handler handler, HttpRequest request, HttpErrors.Log log) {
-        HttpResponse response;
-        Throwable error = null;
+        return answer(label, new Route(request.method(), request.path(), false, "", label, handler), "", request,
+                log);
+    }
+
+    /** No lambdas on this path: each would be one more class to spin up at a function's cold start. */
+    private static Answer answer(String label, Route route, String notFoundHint, HttpRequest request,
+            HttpErrors.Log log) {
         try {
-            response = handler.handle(request);
+            if (route == null) {
+                throw new RequestException(Kind.NOT_FOUND, "no such path: " + request.path() + notFoundHint);
+            }
+            if (!route.allows(request.method())) {
+                throw new RequestException.MethodNotAllowed(request.method(), request.path(), route.allowHeader());
+            }
+            return new Answer(label, withDefaults(route.handler().handle(request)), null);
         } catch (Throwable e) {
-            error = e;
             HttpErrors.log(e, request.method() + " " + request.path(), log);
-            response = HttpErrors.response(e);
+            return new Answer(label, withDefaults(HttpErrors.response(e)), e);
         }
-        return new Answer(label, withDefaults(response), error);
     }
 
     private static HttpResponse withDefaults(HttpResponse response) {
