@@ -140,7 +140,8 @@ public final class ServerMain {
      */
     static Optional<ServerConfig> parse(String[] args, Map<String, String> env, Locations locations) {
         Flags flags = new Flags();
-        CommandLine cli = new CommandLine(flags);
+        // The container's entrypoint passes --host 0.0.0.0 first; a later flag overrides it, as before picocli.
+        CommandLine cli = new CommandLine(flags).setOverwrittenOptionsAllowed(true);
         try {
             cli.parseArgs(args);
         } catch (CommandLine.UnmatchedArgumentException e) {

@@ -36,6 +36,8 @@ class ServerMainTest {
         assertThat(config.modelSource().describe()).isEqualTo("model directory /models/m");
         assertThat(config.batching()).isEqualTo(new ServerConfig.Batching(true, 64, 250));
         assertThat(parse(Map.of(), "--no-batching").batching().enabled()).isFalse();
+        // The container entrypoint binds 0.0.0.0 and lets a later --host win.
+        assertThat(parse(Map.of(), "--host", "0.0.0.0", "--host", "127.0.0.1").host()).isEqualTo("127.0.0.1");
     }
 
     @Test
