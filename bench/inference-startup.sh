@@ -9,12 +9,14 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export JAVA_HOME="$("$ROOT/scripts/find-jdk")"
 MODEL=${1:-$ROOT/inference/src/test/resources/fixtures/small-v1}
 RUNS=${2:-5}
-"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl inference -am
-"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" dependency:build-classpath -pl inference -am -Dmdep.outputFile=/tmp/inference.cp \
-  -Dmdep.includeScope=runtime >/dev/null
-CP="$ROOT/inference/target/classes:$ROOT/core/target/classes:$(tr ':' '\n' < /tmp/inference.cp | grep -v '/mnistpipeline/' | paste -sd:)"
 TMP=$(mktemp -d)
-ORT_JAR=$(tr ':' '\n' < /tmp/inference.cp | grep onnxruntime)
+# One reactor run packages and lists the classpath (the modules are never installed into ~/.m2).
+"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package dependency:build-classpath -DskipTests -pl inference -am \
+  -Dmdep.outputFile="$TMP/inference.cp" -Dmdep.includeScope=runtime >/dev/null
+"$ROOT/mvnw" -q -B -f "$ROOT/pom.xml" package -DskipTests -pl bench -am >/dev/null
+# bench's classes for the InferenceStartup main only; none of its dependencies (DJL) come along.
+CP="$ROOT/bench/target/classes:$ROOT/inference/target/classes:$ROOT/core/target/classes:$(tr ':' '\n' < "$TMP/inference.cp" | grep -v '/mnistpipeline/' | paste -sd:)"
+ORT_JAR=$(tr ':' '\n' < "$TMP/inference.cp" | grep onnxruntime)
 (cd "$TMP" && unzip -q -o "$ORT_JAR" 'ai/onnxruntime/native/linux-x64/*')
 NATIVE="$TMP/ai/onnxruntime/native/linux-x64"
 measure() { # label, extra java flags...
@@ -22,7 +24,7 @@ measure() { # label, extra java flags...
   for i in $(seq 1 "$RUNS"); do
     local t0 t1
     t0=$(date +%s%N)
-    "$JAVA_HOME/bin/java" "$@" -cp "$CP" org.mnistpipeline.inference.InferenceStartup "$MODEL" >/dev/null
+    "$JAVA_HOME/bin/java" "$@" -cp "$CP" org.mnistpipeline.bench.InferenceStartup "$MODEL" >/dev/null
     t1=$(date +%s%N)
     echo "$label $(( (t1 - t0) / 1000000 ))"
   done
@@ -32,7 +34,7 @@ measure() { # label, extra java flags...
   measure preextracted "-Donnxruntime.native.path=$NATIVE"
   measure preextracted_c1 "-Donnxruntime.native.path=$NATIVE" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 } | tee "$TMP/runs.txt"
-jar_bytes=$(tr ':' '\n' < /tmp/inference.cp | grep -v '/mnistpipeline/' | xargs du -cb | tail -n1 | cut -f1)
+jar_bytes=$(tr ':' '\n' < "$TMP/inference.cp" | grep -v '/mnistpipeline/' | xargs du -cb | tail -n1 | cut -f1)
 own_bytes=$(du -cb "$ROOT"/core/target/mnist-core-*.jar "$ROOT"/inference/target/mnist-inference-*.jar 2>/dev/null | tail -n1 | cut -f1)
 native_bytes=$(du -sb "$NATIVE" | cut -f1)
 python3 - "$TMP/runs.txt" "$jar_bytes" "$own_bytes" "$native_bytes" "$ROOT/bench/results/inference-startup-$(date -u +%Y-%m-%d).json" <<'PY'

@@ -12,7 +12,7 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.IdxDirectory;
-import org.mnistpipeline.data.IdxWriter;
+import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.data.Shifts;
 import org.mnistpipeline.eval.Evaluation;
@@ -63,7 +63,7 @@ public final class RetrainScenario {
         Dataset mnist = IdxDirectory.load(org.mnistpipeline.io.Locations.fromEnvironment().dataDir());
         Path base = work.resolve("base-" + baseImages);
         if (!Files.exists(base)) {
-            IdxWriter.writeDataset(base, mnist.train().head(baseImages), mnist.test());
+            Idx.writeDataset(base, mnist.train().head(baseImages), mnist.test());
         }
         LabeledImages shiftedTest = Shifts.apply(mnist.test(), shift, 99);
         Training training = new DjlTraining(Engines.pytorch(
@@ -101,7 +101,7 @@ public final class RetrainScenario {
                         shift, 7 + b);
                 Path dir = work.resolve("batch-" + b + "-" + shift.replace(':', '_') + "-" + from);
                 if (!Files.exists(dir)) {
-                    IdxWriter.write(dir, "batch", batch);
+                    Idx.write(dir, "batch", batch);
                 }
                 store.ingest(dir);
             }

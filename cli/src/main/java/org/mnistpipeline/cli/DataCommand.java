@@ -225,7 +225,7 @@ final class DataCommand {
             }
             LabeledImages batch = org.mnistpipeline.data.Shifts.apply(
                     train.select(java.util.stream.IntStream.range(from, from + count).toArray()), shift, seed);
-            org.mnistpipeline.data.IdxWriter.write(out, "batch", batch);
+            org.mnistpipeline.data.Idx.write(out, "batch", batch);
             context.out.println(out);
             return 0;
         }

@@ -33,6 +33,7 @@ public final class MnistCli {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
+        cli.setExitCodeExceptionMapper(new ExitCodes());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"))
@@ -42,7 +43,7 @@ public final class MnistCli {
             if (verbose) {
                 e.printStackTrace(err);
             }
-            return ExitCodes.of(e);
+            return commandLine.getExitCodeExceptionMapper().getExitCode(e);
         });
         return cli.execute(args);
     }

@@ -15,7 +15,6 @@ import org.mnistpipeline.io.Json;
 import org.mnistpipeline.monitor.DriftMonitor;
 import org.mnistpipeline.pipeline.DriftCheck;
 import org.mnistpipeline.pipeline.Notifier;
-import org.mnistpipeline.pipeline.PipelineLock;
 import org.mnistpipeline.pipeline.PipelineRunner;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RetrainRequest.Mode;
@@ -136,14 +135,11 @@ final class RetrainCommand implements Callable<Integer> {
         RunRecord run;
         try {
             run = resume != null ? runner.resume(resume) : runner.run(request(context));
-        } catch (PipelineLock.BusyException e) {
-            context.err.println("mnist: retrain: " + e.getMessage());
-            return ExitCodes.BUSY;
         } catch (PipelineRunner.StepFailedException e) {
-            context.err.println("mnist: retrain: " + e.getMessage());
+            // The exit code is the mapper's (the failed step's kind); only the way back is said here.
             context.err.println("the champion was not changed; details: " + runner.runs().dir().resolve(
                     e.run().id() + ".json") + "; retry with: mnist retrain --resume " + e.run().id());
-            return ExitCodes.of(e.getCause());
+            throw e;
         }
         print(context, run, json);
         return "rejected".equals(run.outcome()) ? ExitCodes.GATE : ExitCodes.OK;

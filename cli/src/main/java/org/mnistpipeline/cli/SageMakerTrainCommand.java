@@ -83,8 +83,7 @@ final class SageMakerTrainCommand implements Callable<Integer> {
             String reason = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
             writeFailure(reason, e);
             context.err.println("mnist: training failed: " + reason);
-            return e instanceof DataException ? ExitCodes.DATA
-                    : e instanceof IllegalArgumentException ? ExitCodes.USAGE : ExitCodes.FAILURE;
+            return ExitCodes.of(e);
         }
     }
 

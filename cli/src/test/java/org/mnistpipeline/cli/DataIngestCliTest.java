@@ -13,7 +13,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mnistpipeline.data.IdxDirectory;
-import org.mnistpipeline.data.IdxReader;
+import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Locations;
 
@@ -26,7 +26,7 @@ class DataIngestCliTest {
     }
 
     /** MNIST test image {@code index} as a 28 px grey PNG (ink bright on black, as MNIST stores it). */
-    private static byte[] png(IdxReader.IdxArray images, int index) throws IOException {
+    private static byte[] png(Idx.IdxArray images, int index) throws IOException {
         BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         image.getRaster().setDataElements(0, 0, 28, 28,
                 java.util.Arrays.copyOfRange(images.data(), index * 784, index * 784 + 784));
@@ -38,8 +38,8 @@ class DataIngestCliTest {
     /** Eight real digits in label folders, plus a corrupt file and a wrongly named folder. */
     private Path batch() throws IOException {
         Map<IdxDirectory.Role, Path> files = IdxDirectory.locate(Locations.fromEnvironment().dataDir());
-        IdxReader.IdxArray images = IdxReader.read(files.get(IdxDirectory.Role.TEST_IMAGES));
-        IdxReader.IdxArray labels = IdxReader.read(files.get(IdxDirectory.Role.TEST_LABELS));
+        Idx.IdxArray images = Idx.read(files.get(IdxDirectory.Role.TEST_IMAGES));
+        Idx.IdxArray labels = Idx.read(files.get(IdxDirectory.Role.TEST_LABELS));
         Path src = home.resolve("incoming");
         assertThat(labels.data()[0]).as("MNIST test image 0 is a 7").isEqualTo((byte) 7);
         for (int i = 0; i < 8; i++) {

@@ -5,10 +5,10 @@ import org.mnistpipeline.MnistException;
 /** Data that is missing, corrupt or inconsistent. */
 public class DataException extends MnistException {
     public DataException(String message) {
-        super(message);
+        super(Kind.DATA, message);
     }
 
     public DataException(String message, Throwable cause) {
-        super(message, cause);
+        super(Kind.DATA, message, cause);
     }
 }

@@ -47,13 +47,13 @@ public final class IdxDirectory {
         requireDirectory(dir);
         Map<Role, Path> files = locate(dir);
         Map<String, String> digests = new LinkedHashMap<>();
-        Map<Role, IdxReader.IdxArray> arrays = new LinkedHashMap<>();
+        Map<Role, Idx.IdxArray> arrays = new LinkedHashMap<>();
         for (var entry : files.entrySet()) {
             Path file = entry.getValue();
             MessageDigest digest = Sha256.newDigest();
             try (InputStream in = new DigestInputStream(
-                    IdxReader.maybeGunzip(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)), digest)) {
-                arrays.put(entry.getKey(), IdxReader.read(in, file.toString()));
+                    Idx.maybeGunzip(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)), digest)) {
+                arrays.put(entry.getKey(), Idx.read(in, file.toString()));
             } catch (IOException e) {
                 throw new DataException(file + ": cannot read IDX file: " + e.getMessage(), e);
             }
@@ -74,7 +74,7 @@ public final class IdxDirectory {
     public static LabeledImages loadTest(Path dir) {
         requireDirectory(dir);
         Map<Role, Path> files = locate(dir);
-        return LabeledImages.of(IdxReader.read(files.get(Role.TEST_IMAGES)), IdxReader.read(files.get(Role.TEST_LABELS)),
+        return LabeledImages.of(Idx.read(files.get(Role.TEST_IMAGES)), Idx.read(files.get(Role.TEST_LABELS)),
                 "test set");
     }
 

@@ -30,7 +30,7 @@ public record LabeledImages(byte[] pixels, byte[] labels, int rows, int cols, in
     }
 
     /** Builds from image and label arrays, checking that they describe the same images. */
-    public static LabeledImages of(IdxReader.IdxArray images, IdxReader.IdxArray labels, String name) {
+    public static LabeledImages of(Idx.IdxArray images, Idx.IdxArray labels, String name) {
         if (images.dims().length != 3) {
             throw new DataException(name + ": image file must have 3 dimensions (count, rows, cols), has "
                     + images.dims().length);

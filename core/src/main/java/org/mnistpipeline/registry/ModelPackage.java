@@ -1,6 +1,8 @@
 package org.mnistpipeline.registry;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,18 +20,30 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.io.JsonStreams;
 import org.mnistpipeline.io.Sha256;
 import org.mnistpipeline.model.ModelManifest;
 
 /**
- * A model on disk: a directory holding {@code manifest.json}, the weights file it names, any other
- * files (report, plots, an ONNX export) and {@code SHA256SUMS} covering all of them. A package is
- * only handed out by {@link #seal} or {@link #open}, so holding one means its files were complete
- * and unmodified when it was checked. Files are hashed as streams: packages reach tens of MB.
+ * A model on disk, and the one owner of its format: a directory holding {@code manifest.json}, the
+ * weights file it names, any other files (report, plots, the ONNX export {@value #ONNX}) and
+ * {@code SHA256SUMS} covering all of them. A package is only handed out by {@link #seal} or
+ * {@link #open}, so holding one means its files were complete and unmodified when it was checked.
+ * Files are hashed as streams: packages reach tens of MB. Loaders of plain model directories (the
+ * Lambda function, a SageMaker container) read the same format through {@link #readChecksums},
+ * {@link #readHead} and {@link #checkFormatVersion}.
  */
 public final class ModelPackage {
     public static final String MANIFEST = "manifest.json";
     public static final String CHECKSUMS = "SHA256SUMS";
+    /** The ONNX export inside a package, and the model file of a plain model directory. */
+    public static final String ONNX = "model.onnx";
+
+    /**
+     * The manifest fields a loader needs, read by streaming ({@link #readHead}): no data binding at
+     * a function's cold start. Absent fields are -1 and null.
+     */
+    public record Head(int formatVersion, String version, String weightsFile) {}
 
     private final Path dir;
     private final ModelManifest manifest;
@@ -160,23 +174,66 @@ public final class ModelPackage {
         if (!Files.isRegularFile(file)) {
             throw corrupt.apply(CHECKSUMS + " is missing (the package was never sealed, or was damaged)");
         }
+        return new Sha256Sums(readChecksums(dir, corrupt));
+    }
+
+    /**
+     * {@code SHA256SUMS} of {@code dir} (GNU sha256sum's format): lower-case digest by relative path.
+     * An entry that escapes the directory, a malformed line or non-UTF-8 text is {@code failure}'s.
+     */
+    public static SortedMap<String, String> readChecksums(Path dir, Function<String, ModelPackageException> failure) {
+        Path file = dir.resolve(CHECKSUMS);
         try {
             String content = StandardCharsets.UTF_8.newDecoder().decode(
                     ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-            return Sha256Sums.parse(content);
+            return Sha256Sums.parse(content).digests();
         } catch (CharacterCodingException e) {
-            throw corrupt.apply(CHECKSUMS + " is not UTF-8 text");
+            throw failure.apply(CHECKSUMS + " is not UTF-8 text");
         } catch (IllegalArgumentException e) {
-            throw corrupt.apply(CHECKSUMS + " " + e.getMessage());
+            throw failure.apply(CHECKSUMS + " " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 
+    /** The top-level fields of a manifest's bytes, by streaming; {@code failure} when it is not a JSON object. */
+    public static Head readHead(byte[] manifest, Function<String, ModelPackageException> failure) {
+        int format = -1;
+        String version = null;
+        String weights = null;
+        try (JsonParser p = JsonStreams.FACTORY.createParser(manifest)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw failure.apply(MANIFEST + " is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (field) {
+                    case "formatVersion" -> format = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
+                    case "version" -> version = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "weightsFile" -> weights = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    default -> p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            throw failure.apply(MANIFEST + " is not valid JSON (" + e.getMessage() + ")");
+        }
+        return new Head(format, version, weights);
+    }
+
     /**
-     * Reads the manifest, checking the format version on the raw JSON first: a newer format may
-     * not bind to today's record, and "upgrade" is a better answer than a binding error.
+     * Refuses a manifest format this build does not read, with the upgrade hint: a newer format
+     * may not bind to today's record, and "upgrade" is a better answer than a binding error.
      */
+    public static void checkFormatVersion(int formatVersion, Path dir) {
+        if (formatVersion != ModelManifest.FORMAT_VERSION) {
+            throw new ModelPackageException("model package " + dir + " has format version " + formatVersion
+                    + ", but this build reads only version " + ModelManifest.FORMAT_VERSION
+                    + "; use the mnist-pipeline release that wrote it, or a newer one");
+        }
+    }
+
+    /** Reads the manifest, checking the format version on the raw JSON before binding it. */
     private static ModelManifest readManifest(Path dir, Predicate<String> exists,
             Function<String, ModelPackageException> failure) {
         if (!exists.test(MANIFEST)) {
@@ -189,11 +246,7 @@ public final class ModelPackage {
             if (format == null || !format.canConvertToInt()) {
                 throw failure.apply(MANIFEST + " has no formatVersion");
             }
-            if (format.intValue() != ModelManifest.FORMAT_VERSION) {
-                throw new ModelPackageException("model package " + dir + " has format version " + format.intValue()
-                        + ", but this build reads only version " + ModelManifest.FORMAT_VERSION
-                        + "; use the mnist-pipeline release that wrote it, or a newer one");
-            }
+            checkFormatVersion(format.intValue(), dir);
             manifest = Json.mapper().treeToValue(tree, ModelManifest.class);
         } catch (JsonProcessingException e) {
             throw failure.apply(MANIFEST + " is not a valid manifest (" + e.getOriginalMessage() + ")");

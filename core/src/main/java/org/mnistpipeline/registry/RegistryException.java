@@ -8,6 +8,10 @@ import org.mnistpipeline.MnistException;
  * {@link NotFound}, so an edge (CLI exit code, HTTP 404) can tell them apart by type alone.
  */
 public class RegistryException extends MnistException {
+    private RegistryException(Kind kind, String message) {
+        super(kind, message);
+    }
+
     public RegistryException(String message) {
         super(message);
     }
@@ -19,7 +23,7 @@ public class RegistryException extends MnistException {
     /** The version or alias asked for does not exist. */
     public static final class NotFound extends RegistryException {
         public NotFound(String message) {
-            super(message);
+            super(Kind.NOT_FOUND, message);
         }
     }
 }

@@ -8,20 +8,20 @@ import org.junit.jupiter.api.Test;
 
 class LabeledImagesTest {
 
-    private static IdxReader.IdxArray images(int count, int rows, int cols) {
+    private static Idx.IdxArray images(int count, int rows, int cols) {
         byte[] pixels = new byte[count * rows * cols];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = (byte) i;
         }
-        return new IdxReader.IdxArray(new int[] {count, rows, cols}, pixels);
+        return new Idx.IdxArray(new int[] {count, rows, cols}, pixels);
     }
 
-    private static IdxReader.IdxArray labels(int... values) {
+    private static Idx.IdxArray labels(int... values) {
         byte[] data = new byte[values.length];
         for (int i = 0; i < values.length; i++) {
             data[i] = (byte) values[i];
         }
-        return new IdxReader.IdxArray(new int[] {values.length}, data);
+        return new Idx.IdxArray(new int[] {values.length}, data);
     }
 
     @Test
@@ -33,7 +33,7 @@ class LabeledImagesTest {
 
     @Test
     void imageFileOfWrongRankIsRejected() {
-        IdxReader.IdxArray flat = new IdxReader.IdxArray(new int[] {2, 4}, new byte[8]);
+        Idx.IdxArray flat = new Idx.IdxArray(new int[] {2, 4}, new byte[8]);
 
         assertThatThrownBy(() -> LabeledImages.of(flat, labels(0, 1), "test set"))
                 .isInstanceOf(DataException.class)
@@ -43,7 +43,7 @@ class LabeledImagesTest {
 
     @Test
     void labelFileOfWrongRankIsRejected() {
-        IdxReader.IdxArray labels = new IdxReader.IdxArray(new int[] {2, 1}, new byte[2]);
+        Idx.IdxArray labels = new Idx.IdxArray(new int[] {2, 1}, new byte[2]);
 
         assertThatThrownBy(() -> LabeledImages.of(images(2, 2, 2), labels, "test set"))
                 .isInstanceOf(DataException.class)

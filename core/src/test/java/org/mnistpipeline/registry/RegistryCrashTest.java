@@ -3,10 +3,16 @@ package org.mnistpipeline.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,17 +21,19 @@ import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.registry.CrashPoints.Step;
 
 /**
- * Each test lets a write "crash" at one step (the seam throws), then opens a fresh registry over
- * the same directory, as a restarted process would, and checks it sees the old state or the new.
+ * Each test runs a registry write in a child JVM, kills it with SIGKILL at one step (it blocks
+ * there, see {@link CrashingRegistryMain}), then opens a fresh registry over the same directory,
+ * as a restarted process would, and checks it sees the old state or the new. A real kill: no
+ * {@code finally} block, shutdown hook or pending write runs after the step.
  */
 class RegistryCrashTest {
     @TempDir
     Path tmp;
 
-    /** Stands in for the process dying: nothing after the throw point runs. */
-    static final class SimulatedCrash extends RuntimeException {
-        SimulatedCrash(Step step) {
-            super("simulated crash at " + step);
+    /** Stands in for an operation that fails (throws) at a step: its clean-up does run. */
+    static final class SimulatedFailure extends RuntimeException {
+        SimulatedFailure(Step step) {
+            super("simulated failure at " + step);
         }
     }
 
@@ -37,12 +45,36 @@ class RegistryCrashTest {
         return new LocalModelRegistry(root());
     }
 
-    private LocalModelRegistry crashingAt(Step crashStep) {
+    private LocalModelRegistry failingAt(Step failStep) {
         return new LocalModelRegistry(root(), Clock.systemUTC(), step -> {
-            if (step == crashStep) {
-                throw new SimulatedCrash(step);
+            if (step == failStep) {
+                throw new SimulatedFailure(step);
             }
         });
+    }
+
+    /** Runs {@code operation} in a child JVM and kills it (SIGKILL) once it reports reaching {@code step}. */
+    private void killAt(Step step, String... operation) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                CrashingRegistryMain.class.getName(), root().toString(), step.name()));
+        command.addAll(List.of(operation));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            List<String> seen = new ArrayList<>();
+            String line;
+            while ((line = out.readLine()) != null && !line.equals(CrashingRegistryMain.REACHED + step)) {
+                seen.add(line);
+            }
+            assertThat(line).as("child reached %s; its output: %s", step, seen).isNotNull();
+            assertThat(child.isAlive()).as("blocked at the step").isTrue();
+            child.destroyForcibly(); // SIGKILL
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+        } finally {
+            child.destroyForcibly();
+        }
     }
 
     private Path staged(String name) throws IOException {
@@ -51,12 +83,12 @@ class RegistryCrashTest {
 
     @ParameterizedTest
     @EnumSource(value = Step.class, names = {"ALIAS_VERIFIED", "ALIAS_WRITING"})
-    void crashDuringPromoteLeavesTheOldAliasIntactAndReadable(Step step) throws IOException {
+    void crashDuringPromoteLeavesTheOldAliasIntactAndReadable(Step step) throws Exception {
         healthy().register(staged("a"));
         healthy().register(staged("b"));
         healthy().promote("v1", "production");
 
-        assertThatThrownBy(() -> crashingAt(step).promote("v2", "production")).isInstanceOf(SimulatedCrash.class);
+        killAt(step, "promote", "v2", "production");
 
         LocalModelRegistry restarted = healthy();
         assertThat(restarted.alias("production")).contains("v1");
@@ -67,13 +99,12 @@ class RegistryCrashTest {
     }
 
     @Test
-    void crashRightAfterTheAliasSwitchLeavesTheNewAliasComplete() throws IOException {
+    void crashRightAfterTheAliasSwitchLeavesTheNewAliasComplete() throws Exception {
         healthy().register(staged("a"));
         healthy().register(staged("b"));
         healthy().promote("v1", "production");
 
-        assertThatThrownBy(() -> crashingAt(Step.ALIAS_SWITCHED).promote("v2", "production"))
-                .isInstanceOf(SimulatedCrash.class);
+        killAt(Step.ALIAS_SWITCHED, "promote", "v2", "production");
 
         LocalModelRegistry restarted = healthy();
         assertThat(restarted.alias("production")).contains("v2");
@@ -81,14 +112,13 @@ class RegistryCrashTest {
     }
 
     @Test
-    void crashDuringRollbackLeavesTheAliasWhereItWas() throws IOException {
+    void crashDuringRollbackLeavesTheAliasWhereItWas() throws Exception {
         healthy().register(staged("a"));
         healthy().register(staged("b"));
         healthy().promote("v1", "production");
         healthy().promote("v2", "production");
 
-        assertThatThrownBy(() -> crashingAt(Step.ALIAS_WRITING).rollback("production"))
-                .isInstanceOf(SimulatedCrash.class);
+        killAt(Step.ALIAS_WRITING, "rollback", "production");
 
         LocalModelRegistry restarted = healthy();
         assertThat(restarted.alias("production")).contains("v2");
@@ -97,10 +127,10 @@ class RegistryCrashTest {
 
     @ParameterizedTest
     @EnumSource(value = Step.class, names = {"REGISTER_COPIED", "REGISTER_SEALED", "REGISTER_NUMBER_RESERVED"})
-    void crashDuringRegisterLeavesNoHalfRegisteredVersionVisible(Step step) throws IOException {
+    void crashDuringRegisterLeavesNoHalfRegisteredVersionVisible(Step step) throws Exception {
         healthy().register(staged("a"));
 
-        assertThatThrownBy(() -> crashingAt(step).register(staged("b"))).isInstanceOf(SimulatedCrash.class);
+        killAt(step, "register", staged("b").toString());
 
         LocalModelRegistry restarted = healthy();
         assertThat(restarted.list()).extracting(ModelManifest::version).containsExactly("v1");
@@ -112,9 +142,8 @@ class RegistryCrashTest {
     }
 
     @Test
-    void crashRightAfterPublishingLeavesACompleteVersion() throws IOException {
-        assertThatThrownBy(() -> crashingAt(Step.REGISTER_PUBLISHED).register(staged("a")))
-                .isInstanceOf(SimulatedCrash.class);
+    void crashRightAfterPublishingLeavesACompleteVersion() throws Exception {
+        killAt(Step.REGISTER_PUBLISHED, "register", staged("a").toString());
 
         LocalModelRegistry restarted = healthy();
         assertThat(restarted.get("v1").weights()).hasContent("weights of a");
@@ -122,12 +151,11 @@ class RegistryCrashTest {
     }
 
     @Test
-    void crashDuringDeleteNeverResurrectsTheVersionOrReusesItsNumber() throws IOException {
+    void crashDuringDeleteNeverResurrectsTheVersionOrReusesItsNumber() throws Exception {
         healthy().register(staged("a"));
         healthy().register(staged("b"));
 
-        assertThatThrownBy(() -> crashingAt(Step.DELETE_UNPUBLISHED).delete("v2"))
-                .isInstanceOf(SimulatedCrash.class);
+        killAt(Step.DELETE_UNPUBLISHED, "delete", "v2");
 
         LocalModelRegistry restarted = healthy();
         assertThat(restarted.list()).extracting(ModelManifest::version).containsExactly("v1");
@@ -135,9 +163,9 @@ class RegistryCrashTest {
     }
 
     @Test
-    void crashedRegisterCleansUpItsStagingDirectoryWhenItCan() throws IOException {
-        assertThatThrownBy(() -> crashingAt(Step.REGISTER_SEALED).register(staged("a")))
-                .isInstanceOf(SimulatedCrash.class);
+    void failedRegisterCleansUpItsStagingDirectory() throws IOException {
+        assertThatThrownBy(() -> failingAt(Step.REGISTER_SEALED).register(staged("a")))
+                .isInstanceOf(SimulatedFailure.class);
 
         try (var entries = Files.list(root())) {
             assertThat(entries.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".staging-"));
@@ -145,12 +173,11 @@ class RegistryCrashTest {
     }
 
     @Test
-    void crashWhileAddingFilesLeavesTheOldPackageInPlaceOnceReopened() throws IOException {
+    void crashWhileAddingFilesLeavesTheOldPackageInPlaceOnceReopened() throws Exception {
         healthy().register(staged("a"));
         healthy().promote("v1", "production");
 
-        assertThatThrownBy(() -> crashingAt(Step.ADD_FILES_SWAPPING).addFiles("v1",
-                java.util.Map.of("model.onnx", new byte[] {1, 2, 3}))).isInstanceOf(SimulatedCrash.class);
+        killAt(Step.ADD_FILES_SWAPPING, "add-onnx", "v1");
 
         LocalModelRegistry reopened = healthy();
         ModelPackage pkg = reopened.get("production");

@@ -1,5 +1,7 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.MnistException.Kind;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -14,7 +16,6 @@ import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
-import org.mnistpipeline.inference.InferenceException.Kind;
 
 /**
  * Turns a photo or drawing of one digit into the 28×28 floats an MNIST model expects, the way the
@@ -184,7 +185,7 @@ public final class ImagePreprocessor {
     /** The 784 MNIST bytes of one image starting at {@code offset}, as floats in [0, 1]. */
     public static float[] fromMnistBytes(byte[] pixels, int offset) {
         if (offset < 0 || pixels.length - offset < PIXELS) {
-            throw new InferenceException(Kind.BAD_INPUT, "expected " + PIXELS + " MNIST bytes at offset " + offset
+            throw new RequestException(Kind.BAD_INPUT, "expected " + PIXELS + " MNIST bytes at offset " + offset
                     + ", got " + Math.max(0, pixels.length - offset));
         }
         float[] out = new float[PIXELS];
@@ -201,7 +202,7 @@ public final class ImagePreprocessor {
      */
     public BufferedImage decode(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
-            throw new InferenceException(Kind.BAD_INPUT, "the image is empty: send PNG, JPEG, GIF or BMP bytes");
+            throw new RequestException(Kind.BAD_INPUT, "the image is empty: send PNG, JPEG, GIF or BMP bytes");
         }
         try (ImageInputStream in = new BytesImageInputStream(bytes)) {
             ImageReader reader = readerFor(in, bytes);
@@ -214,11 +215,11 @@ public final class ImagePreprocessor {
                     w = reader.getWidth(0);
                     h = reader.getHeight(0);
                 } catch (IOException | RuntimeException e) {
-                    throw new InferenceException(Kind.BAD_INPUT, "cannot read the " + format + " header: "
+                    throw new RequestException(Kind.BAD_INPUT, "cannot read the " + format + " header: "
                             + describe(e));
                 }
                 if (w <= 0 || h <= 0) {
-                    throw new InferenceException(Kind.BAD_INPUT, "the " + format + " header gives an empty image ("
+                    throw new RequestException(Kind.BAD_INPUT, "the " + format + " header gives an empty image ("
                             + w + "×" + h + ")");
                 }
                 if ((long) w * h > maxPixels) {
@@ -227,14 +228,14 @@ public final class ImagePreprocessor {
                 try {
                     return reader.read(0);
                 } catch (IOException | RuntimeException e) {
-                    throw new InferenceException(Kind.BAD_INPUT, "the " + format + " image data is corrupt or truncated: "
+                    throw new RequestException(Kind.BAD_INPUT, "the " + format + " image data is corrupt or truncated: "
                             + describe(e));
                 }
             } finally {
                 reader.dispose();
             }
         } catch (IOException e) {
-            throw new InferenceException(Kind.BAD_INPUT, "cannot read the image: " + describe(e));
+            throw new RequestException(Kind.BAD_INPUT, "cannot read the image: " + describe(e));
         }
     }
 
@@ -252,18 +253,18 @@ public final class ImagePreprocessor {
             reader.dispose();
         }
         byte[] head = Arrays.copyOf(bytes, Math.min(8, bytes.length));
-        throw new InferenceException(Kind.UNSUPPORTED_MEDIA_TYPE, "not a PNG, JPEG, GIF or BMP image (it starts with "
+        throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "not a PNG, JPEG, GIF or BMP image (it starts with "
                 + HexFormat.ofDelimiter(" ").formatHex(head) + ")");
     }
 
-    private InferenceException tooLarge(long w, long h) {
-        return new InferenceException(Kind.TOO_LARGE, String.format(Locale.ROOT,
+    private RequestException tooLarge(long w, long h) {
+        return new RequestException(Kind.TOO_LARGE, String.format(Locale.ROOT,
                 "image is %d×%d = %.1f megapixels; the limit is %.1f megapixels: scale it down before sending",
                 w, h, w * h / 1e6, maxPixels / 1e6));
     }
 
-    private static InferenceException noInk(String why) {
-        return new InferenceException(Kind.BAD_INPUT, "image has no ink (" + why + "); send a photo or drawing of one digit");
+    private static RequestException noInk(String why) {
+        return new RequestException(Kind.BAD_INPUT, "image has no ink (" + why + "); send a photo or drawing of one digit");
     }
 
     private static String describe(Exception e) {

@@ -1,17 +1,11 @@
 package org.mnistpipeline.inference;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.mnistpipeline.io.Sha256;
-import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.registry.ModelPackage;
 import org.mnistpipeline.registry.ModelPackageException;
 
@@ -34,7 +28,7 @@ import org.mnistpipeline.registry.ModelPackageException;
  * its checks.
  */
 public final class LocalModelLoader implements ModelLoader {
-    public static final String MODEL_FILE = "model.onnx";
+    public static final String MODEL_FILE = ModelPackage.ONNX;
     /** Version reported for a plain directory without a manifest, unless the caller gives one. */
     public static final String DEFAULT_VERSION = "unversioned";
 
@@ -78,7 +72,7 @@ public final class LocalModelLoader implements ModelLoader {
             throw new ModelPackageException("package " + version + " at " + dir + " has no " + MODEL_FILE
                     + "; run `mnist models export " + version + "`");
         }
-        Map<String, String> sums = readSums(dir.resolve(ModelPackage.CHECKSUMS));
+        Map<String, String> sums = ModelPackage.readChecksums(dir, this::corrupt);
         byte[] onnx = readAndCheck(MODEL_FILE, sums);
         return new LoadedModel(version, onnx, readAndCheck(ModelPackage.MANIFEST, sums), dir.toString());
     }
@@ -91,7 +85,7 @@ public final class LocalModelLoader implements ModelLoader {
         Path sumsFile = dir.resolve(ModelPackage.CHECKSUMS);
         Map<String, String> sums = Map.of();
         if (Files.isRegularFile(sumsFile)) {
-            sums = readSums(sumsFile);
+            sums = ModelPackage.readChecksums(dir, this::corrupt);
             if (!sums.containsKey(MODEL_FILE)) {
                 throw corrupt(ModelPackage.CHECKSUMS + " does not list " + MODEL_FILE
                         + "; regenerate it with `sha256sum * > " + ModelPackage.CHECKSUMS + "`");
@@ -115,12 +109,8 @@ public final class LocalModelLoader implements ModelLoader {
         String version = null;
         if (Files.isRegularFile(manifestFile) || sums.containsKey(ModelPackage.MANIFEST)) {
             manifest = readAndCheck(ModelPackage.MANIFEST, sums);
-            ManifestHead head = ManifestHead.of(manifest, this::corrupt);
-            if (head.formatVersion() != ModelManifest.FORMAT_VERSION) {
-                throw corrupt(ModelPackage.MANIFEST + " has format version " + head.formatVersion()
-                        + ", but this build reads only " + ModelManifest.FORMAT_VERSION
-                        + "; use the mnist-pipeline release that wrote it, or a newer one");
-            }
+            ModelPackage.Head head = ModelPackage.readHead(manifest, this::corrupt);
+            ModelPackage.checkFormatVersion(head.formatVersion(), dir);
             version = head.version();
         }
         byte[] onnx = readAndCheck(MODEL_FILE, sums);
@@ -159,71 +149,11 @@ public final class LocalModelLoader implements ModelLoader {
 
     private boolean weightsMissing(byte[] manifest) {
         try {
-            String weights = ManifestHead.of(manifest, this::corrupt).weightsFile();
+            String weights = ModelPackage.readHead(manifest, this::corrupt).weightsFile();
             return weights == null || !Files.isRegularFile(dir.resolve(weights).normalize());
         } catch (ModelPackageException e) {
             return true; // unreadable: the plain-directory checks name the problem (bad JSON, checksum)
         }
-    }
-
-    /** The top-level manifest fields loading needs, read by streaming: no data binding at cold start. */
-    private record ManifestHead(int formatVersion, String version, String weightsFile) {
-        static ManifestHead of(byte[] json, java.util.function.Function<String, ModelPackageException> corrupt) {
-            int format = -1;
-            String version = null;
-            String weights = null;
-            try (JsonParser p = JsonStreams.FACTORY.createParser(json)) {
-                if (p.nextToken() != JsonToken.START_OBJECT) {
-                    throw corrupt.apply(ModelPackage.MANIFEST + " is not a JSON object");
-                }
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    JsonToken value = p.nextToken();
-                    switch (field) {
-                        case "formatVersion" -> format = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : -1;
-                        case "version" -> version = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                        case "weightsFile" -> weights = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                        default -> p.skipChildren();
-                    }
-                }
-            } catch (IOException e) {
-                throw corrupt.apply(ModelPackage.MANIFEST + " is not valid JSON (" + e.getMessage() + ")");
-            }
-            return new ManifestHead(format, version, weights);
-        }
-    }
-
-    /**
-     * Parses GNU sha256sum output. Our own reader (the registry's is internal to it) so a plain
-     * directory written by {@code sha256sum} is checked without a full package around it.
-     */
-    private Map<String, String> readSums(Path file) {
-        String content;
-        try {
-            content = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw corrupt(ModelPackage.CHECKSUMS + " cannot be read as UTF-8 text (" + e.getMessage() + ")");
-        }
-        Map<String, String> sums = new LinkedHashMap<>();
-        int lineNumber = 0;
-        for (String line : (Iterable<String>) content.lines()::iterator) {
-            lineNumber++;
-            if (line.isBlank()) {
-                continue;
-            }
-            if (line.length() < 67 || line.charAt(64) != ' ' || (line.charAt(65) != ' ' && line.charAt(65) != '*')
-                    || !line.substring(0, 64).chars().allMatch(HexFormat::isHexDigit)) {
-                throw corrupt(ModelPackage.CHECKSUMS + " line " + lineNumber + " is not '<sha256>  <path>'");
-            }
-            String path = line.substring(66);
-            if (path.startsWith("/") || path.contains("\\") || ("/" + path + "/").contains("/../")
-                    || !dir.resolve(path).normalize().startsWith(dir)) {
-                throw corrupt(ModelPackage.CHECKSUMS + " line " + lineNumber + " names a path outside the directory: "
-                        + path);
-            }
-            sums.put(path, line.substring(0, 64).toLowerCase(java.util.Locale.ROOT));
-        }
-        return sums;
     }
 
     private ModelPackageException corrupt(String problem) {

@@ -1,5 +1,7 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.MnistException.Kind;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -265,7 +267,7 @@ public final class OnnxPredictor implements Predictor {
 
     private static float[] checkNotNull(float[] image, int index) {
         if (image == null) {
-            throw new InferenceException(InferenceException.Kind.BAD_INPUT, "image " + index + " is missing (null)");
+            throw new RequestException(Kind.BAD_INPUT, "image " + index + " is missing (null)");
         }
         return image;
     }
@@ -273,12 +275,12 @@ public final class OnnxPredictor implements Predictor {
     private void validate(float[] image, int index, int count) {
         String which = count == 1 ? "image" : "image " + index;
         if (image.length != inputSize) {
-            throw new InferenceException(InferenceException.Kind.BAD_INPUT, which + " has " + image.length
+            throw new RequestException(Kind.BAD_INPUT, which + " has " + image.length
                     + " values, expected " + inputSize + " (" + describeShape() + ")");
         }
         for (int i = 0; i < image.length; i++) {
             if (!Float.isFinite(image[i])) {
-                throw new InferenceException(InferenceException.Kind.BAD_INPUT, which + " has a non-finite value ("
+                throw new RequestException(Kind.BAD_INPUT, which + " has a non-finite value ("
                         + image[i] + ") at position " + i);
             }
         }

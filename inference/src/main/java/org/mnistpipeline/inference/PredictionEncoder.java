@@ -1,5 +1,6 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.io.JsonStreams;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,13 +30,7 @@ public final class PredictionEncoder {
             g.writeArrayFieldStart("predictions");
             for (Prediction p : predictions) {
                 g.writeStartObject();
-                g.writeNumberField("label", p.label());
-                g.writeNumberField("confidence", p.confidence());
-                g.writeArrayFieldStart("probabilities");
-                for (float probability : p.probabilities()) {
-                    g.writeNumber(probability);
-                }
-                g.writeEndArray();
+                writeFields(g, p);
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -45,6 +40,17 @@ public final class PredictionEncoder {
             throw new UncheckedIOException("cannot encode predictions", e); // cannot happen in memory
         }
         return out.toByteArray();
+    }
+
+    /** One prediction's fields, {@code label}, {@code confidence} and {@code probabilities}, into an open object. */
+    public static void writeFields(JsonGenerator g, Prediction p) throws IOException {
+        g.writeNumberField("label", p.label());
+        g.writeNumberField("confidence", p.confidence());
+        g.writeArrayFieldStart("probabilities");
+        for (float probability : p.probabilities()) {
+            g.writeNumber(probability);
+        }
+        g.writeEndArray();
     }
 
     /** Encodes predictions, taking the version from the first (they come from one model). */

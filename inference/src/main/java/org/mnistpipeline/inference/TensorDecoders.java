@@ -1,11 +1,14 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.data.Npy;
+import org.mnistpipeline.io.JsonStreams;
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.MnistException.Kind;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntFunction;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.mnistpipeline.inference.InferenceException.Kind;
 
 /**
  * Decodes request bodies that already hold pixel values ("raw tensors", as SageMaker endpoints
@@ -50,10 +50,6 @@ public final class TensorDecoders {
     public static final int SIDE = 28;
     public static final int PIXELS = SIDE * SIDE;
 
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-    private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
 
     private final int maxImages;
 
@@ -84,7 +80,7 @@ public final class TensorDecoders {
             case JSON -> json(body);
             case NPY -> npy(body);
             case CSV -> csv(body);
-            default -> throw new InferenceException(Kind.UNSUPPORTED_MEDIA_TYPE, "content type '" + contentType
+            default -> throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "content type '" + contentType
                     + "' is not supported for tensors; use " + JSON + ", " + NPY + " or " + CSV);
         };
     }
@@ -293,103 +289,47 @@ public final class TensorDecoders {
 
     /** A NumPy {@code .npy} file; see the class comment for dtypes and shapes. */
     public List<float[]> npy(byte[] body) {
-        if (body.length < 10 || !Arrays.equals(Arrays.copyOf(body, 6), NPY_MAGIC)) {
-            throw bad("not a NumPy .npy file (it must start with \\x93NUMPY)");
-        }
-        int major = body[6] & 0xff;
-        ByteBuffer buf = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLength;
-        int headerStart;
-        if (major == 1) {
-            headerLength = buf.getShort(8) & 0xffff;
-            headerStart = 10;
-        } else if (major == 2 || major == 3) {
-            if (body.length < 12) {
-                throw bad(".npy header is truncated");
-            }
-            headerLength = buf.getInt(8) & 0xffffffffL;
-            headerStart = 12;
-        } else {
-            throw bad(".npy format version " + major + "." + (body[7] & 0xff) + " is not supported (1.0, 2.0, 3.0 are)");
-        }
-        if (headerStart + headerLength > body.length) {
-            throw bad(".npy header is truncated: it claims " + headerLength + " bytes");
-        }
-        String header = new String(body, headerStart, (int) headerLength,
-                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        String descr = group(DESCR, header, "descr");
-        String fortran = group(FORTRAN, header, "fortran_order");
-        String shapeText = group(SHAPE, header, "shape");
-        if (fortran.equals("True")) {
-            throw bad(".npy array is in Fortran order; save it in C order (np.ascontiguousarray)");
-        }
-        int itemSize;
-        switch (descr) {
-            case "<f4" -> itemSize = 4;
-            case "<f8" -> itemSize = 8;
-            case "|u1", "<u1", ">u1", "u1" -> itemSize = 1;
-            case ">f4", ">f8" -> throw bad(".npy dtype " + descr + " is big-endian; save it as little-endian ("
-                    + descr.replace('>', '<') + ")");
-            default -> throw bad(".npy dtype '" + descr + "' is not supported; use float32 (<f4), float64 (<f8)"
-                    + " or uint8 (|u1)");
-        }
-        long[] shape = parseShape(shapeText);
-        long count = imagesInShape(shape);
+        Npy.Header header = Npy.readHeader(body);
+        long count = imagesInShape(header.shape());
         if (count == 0) {
-            throw bad("no images in the request (.npy shape " + shapeText.trim() + ")");
+            throw bad("no images in the request (.npy shape " + shape(header.shape()) + ")");
         }
         checkCount(count);
         int n = (int) count;
-        long dataStart = headerStart + headerLength;
-        long expected = (long) n * PIXELS * itemSize;
-        long actual = body.length - dataStart;
+        long expected = (long) n * PIXELS * header.itemSize();
+        long actual = body.length - header.headerBytes();
         if (actual < expected) {
-            throw bad(".npy data is truncated: shape (" + shapeText.trim() + ") needs " + expected + " bytes, got " + actual);
+            throw bad(".npy data is truncated: shape " + shape(header.shape()) + " needs " + expected + " bytes, got "
+                    + actual);
         }
         if (actual > expected) {
             throw bad(".npy file has " + (actual - expected) + " bytes after the array data");
         }
-        buf.position((int) dataStart);
         List<float[]> images = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            float[] image = new float[PIXELS];
-            for (int j = 0; j < PIXELS; j++) {
-                image[j] = switch (itemSize) {
-                    case 4 -> buf.getFloat();
-                    case 8 -> (float) buf.getDouble();
-                    default -> (buf.get() & 0xff) / 255f;
-                };
-            }
-            images.add(image);
+            images.add(npyValues(header, body, header.headerBytes() + (long) i * PIXELS * header.itemSize()));
         }
-        return scale(images, i -> "image " + i, itemSize == 1);
+        return scale(images, i -> "image " + i, header.itemSize() == 1);
     }
 
-    private static String group(Pattern pattern, String header, String key) {
-        Matcher m = pattern.matcher(header);
-        if (!m.find()) {
-            throw bad(".npy header has no valid '" + key + "' entry: " + header.trim());
-        }
-        return m.group(1);
+    /**
+     * One image of a {@code .npy} stream read elsewhere (S3 batch scoring): its {@value #PIXELS}
+     * values at {@code data}, checked and scaled as a one-image request.
+     */
+    public float[] npyImage(Npy.Header header, byte[] data, String name) {
+        return scale(List.of(npyValues(header, data, 0)), i -> name, header.itemSize() == 1).getFirst();
     }
 
-    private static long[] parseShape(String text) {
-        List<Long> dims = new ArrayList<>();
-        for (String part : text.split(",")) {
-            String s = part.trim();
-            if (s.isEmpty()) {
-                continue;
-            }
-            try {
-                dims.add(Long.parseLong(s.endsWith("L") ? s.substring(0, s.length() - 1) : s));
-            } catch (NumberFormatException e) {
-                throw bad(".npy shape (" + text + ") is not a tuple of integers");
-            }
+    private static float[] npyValues(Npy.Header header, byte[] data, long offset) {
+        float[] image = new float[PIXELS];
+        for (int j = 0; j < PIXELS; j++) {
+            image[j] = header.value(data, (int) offset + j * header.itemSize());
         }
-        return dims.stream().mapToLong(Long::longValue).toArray();
+        return image;
     }
 
-    private static long imagesInShape(long[] s) {
+    /** How many images an array of {@code shape} holds: (784,) or (28, 28) is one; (N, 784), (N, 28, 28), (N, 1, 28, 28). */
+    public static long imagesInShape(long[] s) {
         if (s.length == 1 && s[0] == PIXELS) {
             return 1;
         }
@@ -517,12 +457,13 @@ public final class TensorDecoders {
 
     private void checkCount(long count) {
         if (count > maxImages) {
-            throw new InferenceException(Kind.TOO_LARGE, "more than " + maxImages
+            throw new RequestException(Kind.TOO_LARGE, "more than " + maxImages
                     + " images in one request; split it into smaller requests");
         }
     }
 
-    private static String mediaType(String contentType) {
+    /** The media type of a {@code Content-Type} without parameters, lower case; empty when absent. */
+    public static String mediaType(String contentType) {
         if (contentType == null) {
             return "";
         }
@@ -558,7 +499,7 @@ public final class TensorDecoders {
         return token.length() <= 20 ? token : token.substring(0, 20) + "…";
     }
 
-    private static InferenceException bad(String message) {
-        return new InferenceException(Kind.BAD_INPUT, message);
+    private static RequestException bad(String message) {
+        return new RequestException(Kind.BAD_INPUT, message);
     }
 }

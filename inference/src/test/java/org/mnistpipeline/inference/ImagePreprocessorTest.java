@@ -1,5 +1,7 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.MnistException.Kind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +18,6 @@ import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
-import org.mnistpipeline.inference.InferenceException.Kind;
 import org.mnistpipeline.inference.MnistTestImages.Style;
 
 class ImagePreprocessorTest {
@@ -122,9 +123,9 @@ class ImagePreprocessorTest {
         speck.setRGB(100, 100, Color.BLACK.getRGB());
         for (BufferedImage image : new BufferedImage[] {white, black, transparent, noisy, speck}) {
             assertThatThrownBy(() -> preprocessor.preprocess(MnistTestImages.encode(image, "png")))
-                    .isInstanceOf(InferenceException.class)
+                    .isInstanceOf(RequestException.class)
                     .hasMessageStartingWith("image has no ink")
-                    .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.BAD_INPUT);
+                    .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.BAD_INPUT);
         }
     }
 
@@ -135,10 +136,10 @@ class ImagePreprocessorTest {
         assertThat(bomb.length).isLessThan(200);
         long start = System.nanoTime();
         assertThatThrownBy(() -> preprocessor.preprocess(bomb))
-                .isInstanceOf(InferenceException.class)
+                .isInstanceOf(RequestException.class)
                 .hasMessageContaining("100000×100000")
                 .hasMessageContaining("limit is 40.0 megapixels")
-                .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.TOO_LARGE);
+                .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.TOO_LARGE);
         assertThat((System.nanoTime() - start) / 1e9).isLessThan(2.0);
     }
 
@@ -146,8 +147,8 @@ class ImagePreprocessorTest {
     void pixelLimitIsConfigurable() {
         byte[] png = RenderedDigits.ALL.get(0).encode(0); // 280×280 = 78,400 pixels
         assertThatThrownBy(() -> new ImagePreprocessor(50_000).preprocess(png))
-                .isInstanceOf(InferenceException.class)
-                .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.TOO_LARGE);
+                .isInstanceOf(RequestException.class)
+                .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.TOO_LARGE);
         assertThat(new ImagePreprocessor(78_400).preprocess(png)).hasSize(784);
     }
 
@@ -158,9 +159,9 @@ class ImagePreprocessorTest {
         random[0] = 'x';
         for (byte[] bytes : new byte[][] {random, "hello, world".getBytes(), tiff()}) {
             assertThatThrownBy(() -> preprocessor.preprocess(bytes))
-                    .isInstanceOf(InferenceException.class)
+                    .isInstanceOf(RequestException.class)
                     .hasMessageContaining("not a PNG, JPEG, GIF or BMP image")
-                    .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.UNSUPPORTED_MEDIA_TYPE);
+                    .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.UNSUPPORTED_MEDIA_TYPE);
         }
     }
 
@@ -175,8 +176,8 @@ class ImagePreprocessorTest {
         byte[] headerOnly = Arrays.copyOf(pngClaiming(100, 100), 33); // signature + IHDR, no data
         for (byte[] bytes : new byte[][] {truncated, garbled, headerOnly, new byte[0]}) {
             assertThatThrownBy(() -> preprocessor.preprocess(bytes))
-                    .isInstanceOf(InferenceException.class)
-                    .satisfies(e -> assertThat(((InferenceException) e).kind()).isEqualTo(Kind.BAD_INPUT))
+                    .isInstanceOf(RequestException.class)
+                    .satisfies(e -> assertThat(((RequestException) e).kind()).isEqualTo(Kind.BAD_INPUT))
                     .satisfies(e -> assertThat(e.getMessage()).containsAnyOf("corrupt", "cannot read", "empty"));
         }
     }
@@ -184,7 +185,7 @@ class ImagePreprocessorTest {
     @Test
     void mnistBytesOfTheWrongLengthAreBadInput() {
         assertThatThrownBy(() -> ImagePreprocessor.fromMnistBytes(new byte[783]))
-                .isInstanceOf(InferenceException.class).hasMessageContaining("expected 784").hasMessageContaining("783");
+                .isInstanceOf(RequestException.class).hasMessageContaining("expected 784").hasMessageContaining("783");
         byte[] pixels = new byte[784];
         pixels[0] = (byte) 255;
         pixels[1] = (byte) 51;

@@ -108,7 +108,7 @@ class LocalModelLoaderTest {
                 + "0".repeat(64) + "  ../secret\n");
         assertThatThrownBy(() -> new LocalModelLoader(dir).load())
                 .isInstanceOf(ModelPackageException.class)
-                .hasMessageContaining("outside the directory");
+                .hasMessageContaining("a path outside the package");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.MnistException.Kind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -16,7 +18,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mnistpipeline.MnistException;
 import org.mnistpipeline.data.LabeledImages;
-import org.mnistpipeline.inference.InferenceException.Kind;
 
 class OnnxPredictorTest {
     private static OnnxPredictor predictor;
@@ -142,17 +143,17 @@ class OnnxPredictorTest {
     @Test
     void imageOfTheWrongSizeIsBadInputNamingExpectedAndActual() {
         assertThatThrownBy(() -> predictor.predict(new float[783]))
-                .isInstanceOf(InferenceException.class)
+                .isInstanceOf(RequestException.class)
                 .hasMessage("image has 783 values, expected 784 (28×28)")
-                .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.BAD_INPUT);
+                .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.BAD_INPUT);
         assertThatThrownBy(() -> predictor.predictBatch(List.of(new float[784], new float[785])))
-                .isInstanceOf(InferenceException.class)
+                .isInstanceOf(RequestException.class)
                 .hasMessage("image 1 has 785 values, expected 784 (28×28)");
         float[] nan = new float[784];
         nan[5] = Float.NaN;
-        assertThatThrownBy(() -> predictor.predict(nan)).isInstanceOf(InferenceException.class)
+        assertThatThrownBy(() -> predictor.predict(nan)).isInstanceOf(RequestException.class)
                 .hasMessageContaining("non-finite").hasMessageContaining("position 5");
-        assertThatThrownBy(() -> predictor.predict(null)).isInstanceOf(InferenceException.class);
+        assertThatThrownBy(() -> predictor.predict(null)).isInstanceOf(RequestException.class);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.mnistpipeline.inference;
 
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.MnistException.Kind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -15,7 +17,6 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
-import org.mnistpipeline.inference.InferenceException.Kind;
 
 class TensorDecodersTest {
     private final TensorDecoders decoders = new TensorDecoders();
@@ -101,12 +102,12 @@ class TensorDecodersTest {
     void tooManyImagesAreRefusedAsTooLarge() {
         TensorDecoders three = new TensorDecoders(3);
         String four = "{\"instances\": [" + String.join(",", flat(0), flat(1), flat(2), flat(3)) + "]}";
-        assertThatThrownBy(() -> three.json(bytes(four))).isInstanceOf(InferenceException.class)
+        assertThatThrownBy(() -> three.json(bytes(four))).isInstanceOf(RequestException.class)
                 .hasMessageContaining("more than 3 images")
-                .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.TOO_LARGE);
+                .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.TOO_LARGE);
         assertThat(three.json(bytes("[" + String.join(",", flat(0), flat(1), flat(2)) + "]"))).hasSize(3);
         assertThatThrownBy(() -> three.json(bytes("[" + String.join(",", flat(0), flat(1), flat(2), flat(3)) + "]")))
-                .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.TOO_LARGE);
+                .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.TOO_LARGE);
     }
 
     // ------------------------------------------------------------ NPY (files written by NumPy 2.x)
@@ -162,8 +163,8 @@ class TensorDecodersTest {
     void npyWithAnAbsurdImageCountIsRefusedBeforeReadingData() {
         // Claims a billion images in a few bytes: must not allocate, must name the limit.
         assertThatThrownBy(() -> decoders.npy(npy("<f4", "(1000000000, 784)", 1, new float[0])))
-                .isInstanceOf(InferenceException.class)
-                .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.TOO_LARGE);
+                .isInstanceOf(RequestException.class)
+                .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.TOO_LARGE);
     }
 
     // ------------------------------------------------------------ CSV
@@ -209,17 +210,17 @@ class TensorDecodersTest {
     @Test
     void unknownContentTypeIsUnsupportedMediaType() {
         assertThatThrownBy(() -> decoders.decode("application/x-protobuf", new byte[1]))
-                .isInstanceOf(InferenceException.class)
+                .isInstanceOf(RequestException.class)
                 .hasMessageContaining("application/json")
-                .extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.UNSUPPORTED_MEDIA_TYPE);
+                .extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.UNSUPPORTED_MEDIA_TYPE);
     }
 
     // ------------------------------------------------------------ helpers
 
     private static AbstractThrowableAssert<?, ? extends Throwable> assertBadInput(
             org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
-        AbstractThrowableAssert<?, ? extends Throwable> a = assertThatThrownBy(call).isInstanceOf(InferenceException.class);
-        a.extracting(e -> ((InferenceException) e).kind()).isEqualTo(Kind.BAD_INPUT);
+        AbstractThrowableAssert<?, ? extends Throwable> a = assertThatThrownBy(call).isInstanceOf(RequestException.class);
+        a.extracting(e -> ((RequestException) e).kind()).isEqualTo(Kind.BAD_INPUT);
         return a;
     }
 

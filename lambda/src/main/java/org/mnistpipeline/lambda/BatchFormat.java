@@ -5,11 +5,12 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.mnistpipeline.inference.InferenceException;
+import org.mnistpipeline.MnistException.Kind;
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.data.DataException;
+import org.mnistpipeline.data.Idx;
+import org.mnistpipeline.data.Npy;
 import org.mnistpipeline.inference.TensorDecoders;
-import org.mnistpipeline.inference.http.InputDecoder;
 
 /**
  * The object formats batch scoring reads, each as a stream: one record at a time, never the whole
@@ -61,10 +62,10 @@ enum BatchFormat {
             return IDX;
         }
         if (name.endsWith("idx1-ubyte")) {
-            throw new Refused(415, "s3 object " + key + " is an IDX label file (idx1); batch scoring reads images:"
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "s3 object " + key + " is an IDX label file (idx1); batch scoring reads images:"
                     + " upload the matching -idx3-ubyte file");
         }
-        String type = InputDecoder.mediaType(contentType);
+        String type = TensorDecoders.mediaType(contentType);
         switch (type) {
             case "text/csv":
                 return CSV;
@@ -75,7 +76,7 @@ enum BatchFormat {
             case "application/x-idx":
                 return IDX;
             default:
-                throw new Refused(415, "s3 object " + key + " (Content-Type " + (type.isEmpty() ? "none" : type)
+                throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "s3 object " + key + " (Content-Type " + (type.isEmpty() ? "none" : type)
                         + ") is not a batch format this function reads; upload " + SUPPORTED);
         }
     }
@@ -84,7 +85,7 @@ enum BatchFormat {
         return key.toLowerCase(Locale.ROOT).endsWith(".gz");
     }
 
-    /** Reads every record of {@code in} into {@code sink}; {@link Refused} when the object is unreadable as a whole. */
+    /** Reads every record of {@code in} into {@code sink}; a {@link RequestException} (415 format, 400 broken) when the object is unreadable as a whole. */
     void read(InputStream in, S3BatchScorer.Sink sink) throws IOException {
         switch (this) {
             case CSV, JSON_LINES -> readLines(in, sink);
@@ -111,7 +112,7 @@ enum BatchFormat {
                 } else {
                     sink.image(index, images.getFirst());
                 }
-            } catch (InferenceException e) {
+            } catch (RequestException e) {
                 // The decoder numbers lines within what it was given, i.e. always "line 1".
                 String message = e.getMessage().replaceFirst("^line 1\\b", "").replaceFirst("^[,:]\\s*", "");
                 sink.error(index, "line " + (index + 1) + ": " + message);
@@ -120,155 +121,56 @@ enum BatchFormat {
     }
 
     private static void readIdx(InputStream in, S3BatchScorer.Sink sink) throws IOException {
-        byte[] header = in.readNBytes(4);
-        if (header.length < 4 || header[0] != 0 || header[1] != 0) {
-            throw new Refused(400, "not an IDX file: it does not start with the IDX magic number (00 00 08 03)");
+        int[] dims;
+        try {
+            dims = Idx.readHeader(in, "the object");
+        } catch (DataException e) {
+            throw RequestException.badInput(e.getMessage()); // the object, not our data, is broken
         }
-        if (header[2] != 0x08) {
-            throw new Refused(415, String.format(Locale.ROOT, "IDX element type 0x%02x is not supported; MNIST"
-                    + " images are unsigned bytes (0x08)", header[2]));
+        if (dims.length != 3 || dims[1] != TensorDecoders.SIDE || dims[2] != TensorDecoders.SIDE) {
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "IDX shape " + Arrays.toString(dims) + " is not"
+                    + " images of 28×28; batch scoring reads (N, 28, 28)"
+                    + (dims.length == 1 ? " (this looks like a label file)" : ""));
         }
-        if (header[3] != 3) {
-            throw new Refused(415, "IDX file has " + header[3] + " dimension(s); images are (N, 28, 28)"
-                    + (header[3] == 1 ? " (this looks like a label file)" : ""));
-        }
-        byte[] dims = in.readNBytes(12);
-        if (dims.length < 12) {
-            throw new Refused(400, "IDX header is truncated");
-        }
-        long count = Integer.toUnsignedLong(intAt(dims, 0));
-        int rows = intAt(dims, 4);
-        int cols = intAt(dims, 8);
-        if (rows != TensorDecoders.SIDE || cols != TensorDecoders.SIDE) {
-            throw new Refused(415, "IDX images are " + rows + "×" + cols + "; the model takes 28×28");
-        }
-        byte[] pixels = new byte[TensorDecoders.PIXELS];
-        for (long index = 0; index < count; index++) {
-            int n = in.readNBytes(pixels, 0, pixels.length);
-            if (n < pixels.length) {
-                sink.error(index, "the object ends inside image " + index + " of the " + count
-                        + " its header announces (truncated upload?)");
-                return;
-            }
+        readRecords(in, sink, dims[0], TensorDecoders.PIXELS, "header", (pixels, index) -> {
             float[] image = new float[pixels.length];
             for (int i = 0; i < pixels.length; i++) {
                 image[i] = (pixels[i] & 0xff) / 255f;
             }
-            sink.image(index, image);
-        }
+            return image;
+        });
     }
 
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** The header is {@link Npy}'s; each image is checked and scaled as {@code /invocations} does (per image). */
+    private static void readNpy(InputStream in, S3BatchScorer.Sink sink) throws IOException {
+        Npy.Header header = Npy.readHeader(in);
+        readRecords(in, sink, TensorDecoders.imagesInShape(header.shape()), TensorDecoders.PIXELS * header.itemSize(),
+                "shape", (data, index) -> TENSORS.npyImage(header, data, "image " + index));
+    }
+
+    /** Decodes one fixed-size record of a binary format into an image. */
+    private interface RecordDecoder {
+        float[] decode(byte[] record, long index);
+    }
 
     /**
-     * The header is read here; each image's bytes are then handed to {@link TensorDecoders} as a
-     * one-image .npy of their own, so values are checked and scaled exactly as {@code /invocations}
-     * does (per image: 0..255 when a value is over 1).
+     * Reads {@code count} records of {@code size} bytes, one buffer reused; a bad record is an error
+     * line, a truncated one ends the object (its {@code announcedBy} promised more).
      */
-    private static void readNpy(InputStream in, S3BatchScorer.Sink sink) throws IOException {
-        byte[] magic = in.readNBytes(8);
-        if (magic.length < 8 || (magic[0] & 0xff) != 0x93 || magic[1] != 'N' || magic[2] != 'U' || magic[3] != 'M'
-                || magic[4] != 'P' || magic[5] != 'Y') {
-            throw new Refused(400, "not a .npy file: it does not start with \\x93NUMPY");
-        }
-        int major = magic[6];
-        byte[] lengthBytes = in.readNBytes(major == 1 ? 2 : 4);
-        if (major < 1 || major > 3 || lengthBytes.length < (major == 1 ? 2 : 4)) {
-            throw new Refused(400, ".npy format version " + major + " is not supported (1.0, 2.0, 3.0 are)");
-        }
-        long headerLength = 0;
-        for (int i = lengthBytes.length - 1; i >= 0; i--) {
-            headerLength = headerLength << 8 | (lengthBytes[i] & 0xff);
-        }
-        if (headerLength > MAX_LINE_BYTES) {
-            throw new Refused(400, ".npy header claims " + headerLength + " bytes");
-        }
-        String header = new String(in.readNBytes((int) headerLength), java.nio.charset.StandardCharsets.ISO_8859_1);
-        String descr = find(DESCR, header);
-        String shapeText = find(SHAPE, header);
-        if (descr == null || shapeText == null || "True".equals(find(FORTRAN, header))) {
-            throw new Refused(415, ".npy header must give a C-order array with 'descr' and 'shape': " + header.trim());
-        }
-        int itemSize = switch (descr) {
-            case "<f4" -> 4;
-            case "<f8" -> 8;
-            case "|u1", "<u1", ">u1", "u1" -> 1;
-            default -> throw new Refused(415, ".npy dtype '" + descr + "' is not supported; use float32 (<f4),"
-                    + " float64 (<f8) or uint8 (|u1)");
-        };
-        long[] shape;
-        try {
-            shape = Arrays.stream(shapeText.split(",")).map(String::trim).filter(t -> !t.isEmpty())
-                    .mapToLong(t -> Long.parseLong(t.replace("L", ""))).toArray();
-        } catch (NumberFormatException e) {
-            throw new Refused(400, ".npy shape (" + shapeText.trim() + ") is not a tuple of integers");
-        }
-        long count;
-        if (shape.length == 1 && shape[0] == TensorDecoders.PIXELS
-                || shape.length == 2 && shape[0] == TensorDecoders.SIDE && shape[1] == TensorDecoders.SIDE) {
-            count = 1;
-        } else if (shape.length >= 2 && Arrays.stream(shape).skip(1).reduce(1, (a, b) -> a * b) == TensorDecoders.PIXELS) {
-            count = shape[0];
-        } else {
-            throw new Refused(415, ".npy shape (" + shapeText.trim() + ") is not supported; use (N, 784),"
-                    + " (N, 28, 28) or (N, 1, 28, 28)");
-        }
-        byte[] one = descrHeader(descr);
-        int rowBytes = TensorDecoders.PIXELS * itemSize;
+    private static void readRecords(InputStream in, S3BatchScorer.Sink sink, long count, int size, String announcedBy,
+            RecordDecoder decoder) throws IOException {
+        byte[] record = new byte[size];
         for (long index = 0; index < count; index++) {
-            byte[] body = Arrays.copyOf(one, one.length + rowBytes);
-            int n = in.readNBytes(body, one.length, rowBytes);
-            if (n < rowBytes) {
-                sink.error(index, "the object ends inside image " + index + " of the " + count
-                        + " its shape announces (truncated upload?)");
+            if (in.readNBytes(record, 0, size) < size) {
+                sink.error(index, "the object ends inside image " + index + " of the " + count + " its " + announcedBy
+                        + " announces (truncated upload?)");
                 return;
             }
             try {
-                sink.image(index, TENSORS.decode(TensorDecoders.NPY, body).getFirst());
-            } catch (InferenceException e) {
-                sink.error(index, "image " + index + ": " + e.getMessage().replaceFirst("^image 0\\b[,:]?\\s*", ""));
+                sink.image(index, decoder.decode(record, index));
+            } catch (RequestException e) {
+                sink.error(index, e.getMessage());
             }
-        }
-    }
-
-    /** The header of a one-image .npy of {@code descr}, shape (784,). */
-    private static byte[] descrHeader(String descr) {
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (784,), }";
-        int total = 10 + dict.length() + 1;
-        String padded = dict + " ".repeat((64 - total % 64) % 64) + "\n";
-        byte[] text = padded.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        byte[] out = new byte[10 + text.length];
-        out[0] = (byte) 0x93;
-        System.arraycopy("NUMPY".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, 1, 5);
-        out[6] = 1;
-        out[8] = (byte) (text.length & 0xff);
-        out[9] = (byte) (text.length >> 8);
-        System.arraycopy(text, 0, out, 10, text.length);
-        return out;
-    }
-
-    private static String find(Pattern pattern, String text) {
-        Matcher m = pattern.matcher(text);
-        return m.find() ? m.group(1) : null;
-    }
-
-    private static int intAt(byte[] b, int at) {
-        return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
-    }
-
-    /** The object as a whole cannot be scored; {@code status} is 415 (format) or 400 (broken). */
-    static final class Refused extends RuntimeException {
-        private final int status;
-
-        Refused(int status, String message) {
-            super(message);
-            this.status = status;
-        }
-
-        int status() {
-            return status;
         }
     }
 

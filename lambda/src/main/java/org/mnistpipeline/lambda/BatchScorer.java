@@ -2,7 +2,8 @@ package org.mnistpipeline.lambda;
 
 import java.util.List;
 import org.mnistpipeline.inference.Predictor;
-import org.mnistpipeline.inference.http.HttpException;
+import org.mnistpipeline.MnistException.Kind;
+import org.mnistpipeline.RequestException;
 
 /**
  * Scores the objects an S3 object-created event names. Kept behind this interface so the handler's
@@ -54,7 +55,7 @@ public interface BatchScorer {
     /** A scorer for builds without S3 access: every S3 event is answered 501 with the reason. */
     static BatchScorer unavailable() {
         return (objects, predictor) -> {
-            throw new HttpException(501, "S3 batch scoring is not configured in this handler; the event named "
+            throw new RequestException(Kind.NOT_IMPLEMENTED, "S3 batch scoring is not configured in this handler; the event named "
                     + objects.size() + " object(s). Invoke the function with {\"instances\": [...]} or through its URL");
         };
     }

@@ -69,10 +69,6 @@ public record LambdaConfig(Path modelDir, int cacheEntries, int cacheMaxAge, lon
         return new LambdaConfig(modelDir, entries, cacheMaxAge, maxPayloadBytes, maxPixels, warmUpRuns);
     }
 
-    public LambdaConfig withMaxPayloadBytes(long bytes) {
-        return new LambdaConfig(modelDir, cacheEntries, cacheMaxAge, bytes, maxPixels, warmUpRuns);
-    }
-
     public LambdaConfig withWarmUpRuns(int runs) {
         return new LambdaConfig(modelDir, cacheEntries, cacheMaxAge, maxPayloadBytes, maxPixels, runs);
     }

@@ -1,13 +1,13 @@
 package org.mnistpipeline.lambda;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
+import org.mnistpipeline.io.Json;
 
 /**
  * The function's stdout, which Lambda ships to CloudWatch Logs: one JSON line per event, never a
@@ -22,15 +22,11 @@ final class LambdaLog {
             int cacheHits, double latencyMs, boolean coldStart, String environmentId) {}
 
     private final PrintStream out;
-    private final ObjectWriter writer;
-    private final ObjectMapper mapper;
+    private final ObjectMapper mapper = Json.mapper();
     private final Clock clock;
 
-    /** {@code writer} must write compact JSON: CloudWatch takes each line as one event. */
-    LambdaLog(PrintStream out, ObjectWriter writer, ObjectMapper mapper, Clock clock) {
+    LambdaLog(PrintStream out, Clock clock) {
         this.out = out;
-        this.writer = writer;
-        this.mapper = mapper;
         this.clock = clock;
     }
 
@@ -65,39 +61,27 @@ final class LambdaLog {
 
     /** A failure that is ours (5xx): the stack trace goes to the log, never to the client. */
     void error(String requestId, String message, Throwable error) {
-        ObjectNode line = mapper.createObjectNode();
-        line.put("timestamp", clock.instant().toString());
-        line.put("level", "ERROR");
-        line.put("requestId", requestId);
-        line.put("message", message);
+        ObjectNode line = line("ERROR", message).put("requestId", requestId);
         if (error != null) {
-            line.put("error", error.toString());
             StringWriter trace = new StringWriter();
             error.printStackTrace(new PrintWriter(trace));
-            line.put("stackTrace", trace.toString());
+            line.put("error", error.toString()).put("stackTrace", trace.toString());
         }
         write(line);
     }
 
     /** An informational line (start-up, priming, restore). */
     void info(String message, String key, Object value) {
-        ObjectNode line = mapper.createObjectNode();
-        line.put("timestamp", clock.instant().toString());
-        line.put("level", "INFO");
-        line.put("message", message);
-        if (key != null) {
-            line.putPOJO(key, value);
-        }
-        write(line);
+        write(line("INFO", message).putPOJO(key, value));
+    }
+
+    private ObjectNode line(String level, String message) {
+        return mapper.createObjectNode().put("timestamp", clock.instant().toString()).put("level", level)
+                .put("message", message);
     }
 
     private void write(ObjectNode line) {
-        String text;
-        try {
-            text = writer.writeValueAsString(line);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("cannot write a log line", e); // a tree of plain values always writes
-        }
+        String text = Json.compact(line); // compact: CloudWatch takes each line as one event
         synchronized (out) {
             out.println(text); // one println per line: CloudWatch splits events on newlines
         }

@@ -5,7 +5,8 @@ import java.util.function.Function;
 import org.mnistpipeline.inference.LoadedModel;
 import org.mnistpipeline.inference.ModelLoader;
 import org.mnistpipeline.inference.Predictor;
-import org.mnistpipeline.inference.http.HttpException;
+import org.mnistpipeline.MnistException.Kind;
+import org.mnistpipeline.RequestException;
 
 /**
  * The function's one model, loaded once on first use. A failed load is not remembered: the next
@@ -33,7 +34,9 @@ final class ModelHolder {
                 try {
                     predictor = predictors.apply(loader.load());
                 } catch (RuntimeException e) {
-                    throw new ModelUnavailable(e);
+                    // 503: the client may retry; the details (paths, checksums) stay in the log.
+                    throw new RequestException(Kind.UNAVAILABLE, "the model could not be loaded; retry later, and"
+                            + " see the function log for why", e);
                 }
             }
             return predictor;
@@ -42,13 +45,5 @@ final class ModelHolder {
 
     Optional<Predictor> peek() {
         return Optional.ofNullable(predictor);
-    }
-
-    /** 503: the client may retry; the details (paths, checksums) stay in the log. */
-    static final class ModelUnavailable extends HttpException {
-        ModelUnavailable(RuntimeException cause) {
-            super(503, "the model could not be loaded; retry later, and see the function log for why");
-            initCause(cause);
-        }
     }
 }

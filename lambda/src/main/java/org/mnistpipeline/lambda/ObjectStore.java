@@ -2,6 +2,8 @@ package org.mnistpipeline.lambda;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import org.mnistpipeline.MnistException.Kind;
+import org.mnistpipeline.RequestException;
 
 /**
  * The three object-store calls batch scoring makes, so the scorer reads as what it does and the
@@ -11,7 +13,7 @@ public interface ObjectStore {
     /** What {@code HEAD} says about an object; {@code contentType} may be null. */
     record Head(long size, String contentType) {}
 
-    /** The object's metadata, or a {@link NotFound} when it does not exist. */
+    /** The object's metadata; a 404 {@link RequestException} when it does not exist (see {@link #notFound}). */
     Head head(String bucket, String key);
 
     /** The object's bytes as a stream read from the network as it is consumed; the caller closes it. */
@@ -21,9 +23,7 @@ public interface ObjectStore {
     void put(String bucket, String key, Path file, String contentType);
 
     /** The object does not exist (deleted since the event, or a wrong key). */
-    final class NotFound extends RuntimeException {
-        public NotFound(String bucket, String key) {
-            super("s3://" + bucket + "/" + key + " does not exist");
-        }
+    static RequestException notFound(String bucket, String key) {
+        return new RequestException(Kind.NOT_FOUND, "s3://" + bucket + "/" + key + " does not exist");
     }
 }

@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
+import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.Prediction;
+import org.mnistpipeline.inference.PredictionEncoder;
 import org.mnistpipeline.inference.Predictor;
 
 /**
@@ -105,17 +107,11 @@ public final class S3BatchScorer implements BatchScorer {
             return new ObjectResult(bucket, key, null, 0, 0, 204, "skipped: keys ending in " + OUTPUT_SUFFIX
                     + " are this function's own output");
         }
-        ObjectStore.Head head;
-        try {
-            head = store.head(bucket, key);
-        } catch (ObjectStore.NotFound e) {
-            return new ObjectResult(bucket, key, null, 0, 0, 404, e.getMessage());
-        }
         BatchFormat format;
         try {
-            format = BatchFormat.of(key, head.contentType());
-        } catch (BatchFormat.Refused e) {
-            return new ObjectResult(bucket, key, null, 0, 0, e.status(), e.getMessage());
+            format = BatchFormat.of(key, store.head(bucket, key).contentType());
+        } catch (RequestException e) {
+            return refused(object, e);
         }
         String outputKey = key + OUTPUT_SUFFIX;
         Path tmp = null;
@@ -130,10 +126,8 @@ public final class S3BatchScorer implements BatchScorer {
                 format.read(in, sink);
                 sink.flush();
                 counts = new Counts(sink.images, sink.errors);
-            } catch (BatchFormat.Refused e) {
-                return new ObjectResult(bucket, key, null, 0, 0, e.status(), e.getMessage());
-            } catch (ObjectStore.NotFound e) {
-                return new ObjectResult(bucket, key, null, 0, 0, 404, e.getMessage());
+            } catch (RequestException e) {
+                return refused(object, e);
             } catch (java.util.zip.ZipException | java.io.EOFException e) {
                 // Only the gzip layer throws these; a network failure is another IOException (retried).
                 return new ObjectResult(bucket, key, null, 0, 0, 400, "s3 object " + key
@@ -153,6 +147,11 @@ public final class S3BatchScorer implements BatchScorer {
                 }
             }
         }
+    }
+
+    /** The object as a whole refused: missing (404), not a format we read (415), broken (400). */
+    private static ObjectResult refused(S3Object object, RequestException e) {
+        return new ObjectResult(object.bucket(), object.key(), null, 0, 0, e.kind().httpStatus(), e.getMessage());
     }
 
     private record Counts(int images, int errors) {}
@@ -205,14 +204,7 @@ public final class S3BatchScorer implements BatchScorer {
                     out.writeStringField("error", record.error());
                     errors++;
                 } else {
-                    Prediction p = predictions.get(next++);
-                    out.writeNumberField("label", p.label());
-                    out.writeNumberField("confidence", p.confidence());
-                    out.writeArrayFieldStart("probabilities");
-                    for (float probability : p.probabilities()) {
-                        out.writeNumber(probability);
-                    }
-                    out.writeEndArray();
+                    PredictionEncoder.writeFields(out, predictions.get(next++));
                     out.writeStringField("model_version", version);
                     images++;
                 }

@@ -70,10 +70,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             HeadObjectResponse r = s3.headObject(b -> b.bucket(bucket).key(key));
             return new Head(r.contentLength() == null ? -1 : r.contentLength(), r.contentType());
         } catch (NoSuchKeyException e) {
-            throw new NotFound(bucket, key);
+            throw ObjectStore.notFound(bucket, key);
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                throw new NotFound(bucket, key);
+                throw ObjectStore.notFound(bucket, key);
             }
             throw e;
         }
@@ -84,7 +84,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         try {
             return s3.getObject(b -> b.bucket(bucket).key(key));
         } catch (NoSuchKeyException e) {
-            throw new NotFound(bucket, key);
+            throw ObjectStore.notFound(bucket, key);
         }
     }
 

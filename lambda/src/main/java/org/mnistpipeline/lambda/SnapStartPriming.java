@@ -1,5 +1,6 @@
 package org.mnistpipeline.lambda;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -10,9 +11,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.function.BiFunction;
 import javax.imageio.ImageIO;
 import org.crac.Context;
 import org.crac.Resource;
+import org.mnistpipeline.io.Json;
 
 /**
  * SnapStart's hooks. Before the snapshot: load the model (if the constructor could not) and run
@@ -23,19 +26,22 @@ import org.crac.Resource;
  * seeds many environments.
  */
 final class SnapStartPriming implements Resource {
-    private final PredictionHandler handler;
+    private final FunctionEnvironment env;
+    /** The handler's whole path: event bytes in, answer bytes out. */
+    private final BiFunction<byte[], String, byte[]> handler;
     private volatile int warmUps;
 
-    SnapStartPriming(PredictionHandler handler) {
+    SnapStartPriming(FunctionEnvironment env, BiFunction<byte[], String, byte[]> handler) {
+        this.env = env;
         this.handler = handler;
     }
 
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
-        handler.model().get(); // a snapshot without a model would be restored broken: fail the publish instead
-        handler.quiet(true);
+        env.model.get(); // a snapshot without a model would be restored broken: fail the publish instead
+        env.quiet(true);
         try {
-            int runs = handler.config().warmUpRuns();
+            int runs = env.config.warmUpRuns();
             for (int i = 0; i < runs; i++) {
                 answerOrFail(warmUpEvent(i));
             }
@@ -44,19 +50,19 @@ final class SnapStartPriming implements Resource {
             }
             warmUps += runs;
         } finally {
-            handler.quiet(false);
+            env.quiet(false);
             // Warm-up entries are synthetic strokes; the restored environments start with an empty cache.
-            handler.resetEnvironment();
+            env.reset();
         }
-        handler.log().info("primed for snapshot", "warmUpRuns", handler.config().warmUpRuns());
+        env.log.info("primed for snapshot", "warmUpRuns", env.config.warmUpRuns());
     }
 
     @Override
     public void afterRestore(Context<? extends Resource> context) {
         // The handler holds no random generator of its own; the environment id is the per-environment
         // value that would otherwise be shared by every environment restored from this snapshot.
-        handler.resetEnvironment();
-        handler.log().info("restored from snapshot", "environmentId", handler.environmentId());
+        env.reset();
+        env.log.info("restored from snapshot", "environmentId", env.id());
     }
 
     /** Warm-up requests run so far (before checkpoints). */
@@ -65,8 +71,8 @@ final class SnapStartPriming implements Resource {
     }
 
     private void answerOrFail(byte[] event) {
-        byte[] answer = handler.handle(event, "priming");
-        if (handler.statusOf(answer) != 200) {
+        byte[] answer = handler.apply(event, "priming");
+        if (Json.parse(new String(answer, StandardCharsets.UTF_8), JsonNode.class).path("statusCode").asInt() != 200) {
             throw new IllegalStateException("warm-up request failed, not taking a snapshot: "
                     + new String(answer, StandardCharsets.UTF_8));
         }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.mnistpipeline.inference.ForwardingPredictor;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.Predictor;
 
@@ -11,8 +12,7 @@ import org.mnistpipeline.inference.Predictor;
  * A real predictor that counts the images it runs, can claim another model version, and can be
  * held at a gate so that concurrent requests pile up behind one computation.
  */
-final class CountingPredictor implements Predictor {
-    private final Predictor delegate;
+final class CountingPredictor extends ForwardingPredictor {
     private final String version;
     final AtomicInteger images = new AtomicInteger();
     final AtomicInteger calls = new AtomicInteger();
@@ -24,7 +24,7 @@ final class CountingPredictor implements Predictor {
     }
 
     CountingPredictor(Predictor delegate, String version) {
-        this.delegate = delegate;
+        super(delegate);
         this.version = version;
     }
 
@@ -54,15 +54,5 @@ final class CountingPredictor implements Predictor {
     @Override
     public String modelVersion() {
         return version;
-    }
-
-    @Override
-    public int inputSize() {
-        return delegate.inputSize();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

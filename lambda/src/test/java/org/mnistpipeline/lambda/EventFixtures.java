@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.StringJoiner;
 import javax.imageio.ImageIO;
 import org.mnistpipeline.data.IdxDirectory;
-import org.mnistpipeline.data.IdxReader;
+import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.inference.ImagePreprocessor;
 import org.mnistpipeline.io.Locations;
 
@@ -50,7 +50,7 @@ final class EventFixtures {
 
     static byte[] mnistPng(int index) throws IOException {
         Map<IdxDirectory.Role, Path> files = IdxDirectory.locate(Locations.fromEnvironment().dataDir());
-        byte[] pixels = IdxReader.read(files.get(IdxDirectory.Role.TEST_IMAGES)).data();
+        byte[] pixels = Idx.read(files.get(IdxDirectory.Role.TEST_IMAGES)).data();
         BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         image.getRaster().setDataElements(0, 0, 28, 28, java.util.Arrays.copyOfRange(pixels, index * 784,
                 index * 784 + 784));

@@ -37,7 +37,7 @@ class LambdaLogTest {
         assertThat(first.get("Route").asText()).isEqualTo("POST /invocations");
         assertThat(first.get("ColdStart").asBoolean()).isTrue();
         assertThat(second.get("ColdStart").asBoolean()).isFalse();
-        assertThat(second.get("EnvironmentId").asText()).isEqualTo(h.handler.environmentId());
+        assertThat(second.get("EnvironmentId").asText()).isEqualTo(h.handler.environment().id());
     }
 
     @Test

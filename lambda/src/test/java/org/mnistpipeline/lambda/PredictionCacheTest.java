@@ -42,7 +42,7 @@ class PredictionCacheTest {
 
         assertThat(json.get("headers").get("etag")).isEqualTo(png.get("headers").get("etag"));
         assertThat(h.modelImages()).isEqualTo(1);
-        assertThat(h.handler.cache().hits()).isEqualTo(2);
+        assertThat(h.handler.environment().cache.hits()).isEqualTo(2);
         assertThat(Harness.body(json)).isEqualTo(Harness.body(png));
         assertThat(direct.get("predictions")).isEqualTo(Harness.body(png).get("predictions"));
     }
@@ -58,8 +58,8 @@ class PredictionCacheTest {
                 "{\"if-none-match\":\"" + etag.replace("\"", "\\\"") + "\"}", null, false));
 
         assertThat(h.modelImages()).isEqualTo(1);
-        assertThat(h.handler.cache().hits()).isEqualTo(1);
-        assertThat(h.handler.cache().misses()).isEqualTo(1);
+        assertThat(h.handler.environment().cache.hits()).isEqualTo(1);
+        assertThat(h.handler.environment().cache.misses()).isEqualTo(1);
         assertThat(cached.get("statusCode").asInt()).isEqualTo(200);
         assertThat(cached.get("headers").get("etag").asText()).isEqualTo(etag);
         assertThat(Harness.body(cached).get("predictions").get(0).get("label").asInt()).isEqualTo(7);

@@ -277,7 +277,7 @@ class S3BatchScoringTest {
         assertThat(response.get("status").asInt()).as(response.toString()).isEqualTo(200);
         assertThat(response.get("images").asInt()).isEqualTo(299 + 200);
         List<JsonNode> f32Out = readLines("npy/f32.npy.predictions.jsonl");
-        assertThat(f32Out.get(7).get("error").asText()).isEqualTo("image 7: value 0: NaN is outside [0, 1] (or 0..255 for a request in byte values)");
+        assertThat(f32Out.get(7).get("error").asText()).isEqualTo("image 7, value 0: NaN is outside [0, 1] (or 0..255 for a request in byte values)");
         List<JsonNode> ok = new ArrayList<>(f32Out);
         ok.remove(7);
         List<float[]> images = new ArrayList<>();
@@ -338,7 +338,7 @@ class S3BatchScoringTest {
             byte[] event = S3Events.objectCreated(BUCKET, "any/thing.csv");
 
             assertThatThrownBy(() -> h.handler.handle(event, "r-1"))
-                    .isInstanceOf(PredictionHandler.BatchFailed.class).hasMessageContaining("retry");
+                    .isInstanceOf(S3EventAdapter.BatchFailed.class).hasMessageContaining("retry");
             assertThat(h.lines()).anyMatch(l -> l.contains("\"_aws\"") && l.contains("\"Status\":500"));
         }
     }

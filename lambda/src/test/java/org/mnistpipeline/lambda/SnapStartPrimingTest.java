@@ -19,10 +19,10 @@ class SnapStartPrimingTest {
 
         h.handler.checkpointResource().beforeCheckpoint(null);
 
-        assertThat(h.handler.model().peek()).isPresent();
+        assertThat(h.handler.environment().model.peek()).isPresent();
         assertThat(h.predictor.get().images.get()).as("every warm-up ran the model").isEqualTo(3);
         assertThat(((SnapStartPriming) h.handler.checkpointResource()).warmUps()).isEqualTo(3);
-        assertThat(h.handler.cache().size()).as("no synthetic strokes in the snapshot's cache").isZero();
+        assertThat(h.handler.environment().cache.size()).as("no synthetic strokes in the snapshot's cache").isZero();
         assertThat(h.lines().subList(linesBefore, h.lines().size()))
                 .noneMatch(l -> l.contains("CloudWatchMetrics"))
                 .anyMatch(l -> l.contains("primed for snapshot"));
@@ -38,11 +38,11 @@ class SnapStartPrimingTest {
             return new LocalModelLoader(Harness.modelDir()).load();
         };
         Harness h = new Harness(Harness.config(), flaky, BatchScorer.unavailable());
-        assertThat(h.handler.model().peek()).isEmpty();
+        assertThat(h.handler.environment().model.peek()).isEmpty();
 
         h.handler.checkpointResource().beforeCheckpoint(null);
 
-        assertThat(h.handler.model().peek()).isPresent();
+        assertThat(h.handler.environment().model.peek()).isPresent();
         assertThat(h.predictor.get().images.get()).isEqualTo(3);
     }
 
@@ -63,14 +63,14 @@ class SnapStartPrimingTest {
         h.handler.checkpointResource().beforeCheckpoint(null);
         h.invoke("apigw-v2-png.json");
         h.invoke("apigw-v2-png.json");
-        String environment = h.handler.environmentId();
+        String environment = h.handler.environment().id();
 
         h.handler.checkpointResource().afterRestore(null);
         h.invoke("apigw-v2-png.json");
 
-        assertThat(h.handler.environmentId()).isNotEqualTo(environment);
-        assertThat(h.handler.cache().hits()).as("counters restart").isZero();
-        assertThat(h.handler.cache().misses()).isEqualTo(1);
+        assertThat(h.handler.environment().id()).isNotEqualTo(environment);
+        assertThat(h.handler.environment().cache.hits()).as("counters restart").isZero();
+        assertThat(h.handler.environment().cache.misses()).isEqualTo(1);
         JsonNode line = Json.mapper().readTree(h.lines().getLast());
         assertThat(line.get("ColdStart").asBoolean()).as("first request after restore").isTrue();
     }

@@ -29,7 +29,7 @@ public final class PipelineLock implements AutoCloseable {
     /** Refused while another run holds the lock. */
     public static final class BusyException extends MnistException {
         public BusyException(String message) {
-            super(message);
+            super(Kind.BUSY, message);
         }
     }
 

@@ -88,7 +88,10 @@ public final class PipelineRunner {
         private final transient RunRecord run;
 
         StepFailedException(RunRecord run, String step, RuntimeException cause) {
-            super("run " + run.id() + ": step " + step + " failed: " + cause.getMessage(), cause);
+            // The step's own kind, so the CLI exits with the code of what failed (3 data, 5 model, ...).
+            super(cause instanceof MnistException m ? m.kind()
+                    : cause instanceof IllegalArgumentException ? Kind.BAD_INPUT : Kind.MODEL,
+                    "run " + run.id() + ": step " + step + " failed: " + cause.getMessage(), cause);
             this.run = run;
         }
 

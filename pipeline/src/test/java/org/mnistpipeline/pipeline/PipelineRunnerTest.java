@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.IdxDirectory;
-import org.mnistpipeline.data.IdxWriter;
+import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.data.Shifts;
 import org.mnistpipeline.eval.Evaluation;
@@ -51,7 +51,7 @@ class PipelineRunnerTest {
         Dataset mnist = IdxDirectory.load(Locations.fromEnvironment().dataDir());
         mnistTrain = mnist.train();
         base = shared.resolve("base");
-        IdxWriter.writeDataset(base, mnist.train().head(6000), mnist.test().head(2000));
+        Idx.writeDataset(base, mnist.train().head(6000), mnist.test().head(2000));
         training = new DjlTraining(Engines.pytorch(Locations.fromEnvironment().djlCache(), System.err::println),
                 new TrainingListener() {});
         championVersion = champion(new LocalModelRegistry(shared.resolve("registry")), shared);
@@ -108,7 +108,7 @@ class PipelineRunnerTest {
             }
             images = new LabeledImages(images.pixels(), labels, 28, 28, 10);
         }
-        IdxWriter.write(dir, "batch", images);
+        Idx.write(dir, "batch", images);
         return dir;
     }
 

@@ -9,103 +9,73 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.mnistpipeline.inference.InferenceException;
+import org.mnistpipeline.MnistException.Kind;
+import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictionEncoder;
+import org.mnistpipeline.inference.http.HttpEdge;
+import org.mnistpipeline.inference.http.HttpEdge.Route;
 import org.mnistpipeline.inference.http.HttpErrors;
-import org.mnistpipeline.inference.http.HttpException;
+import org.mnistpipeline.inference.http.HttpRequest;
+import org.mnistpipeline.inference.http.HttpResponse;
 import org.mnistpipeline.inference.http.InputDecoder;
+import org.mnistpipeline.inference.http.Invocations;
 import org.mnistpipeline.io.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every request goes through here: routing, the one exception→status mapping
- * ({@link HttpErrors}), metrics and the access log. Handlers return a {@link Response} or throw;
- * they never write to the exchange themselves, so every answer is counted and logged once.
+ * The server's carrier of the shared {@link HttpEdge}: adapts each exchange to an
+ * {@link HttpRequest}, writes the answer, counts it in the metrics and writes the access log.
+ * Routing, the exception→status mapping and the {@code POST /invocations} sequence are the
+ * edge's, shared with the Lambda function.
  */
 final class ApiHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     /** One line per request, without payloads; its own logger so it can be silenced. */
     private static final Logger ACCESS = LoggerFactory.getLogger("org.mnistpipeline.server.access");
-    private static final String JSON = "application/json";
     /** The drawing page may talk to this server only: no other origin, even if someone edits it. */
     private static final String PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; "
             + "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' blob: data:; base-uri 'none'; "
             + "form-action 'none'; frame-ancestors 'none'";
-
-    /** The paths the server answers; the label bounds the metric series. */
-    enum Route {
-        ROOT("/", "GET"),
-        PING("/ping", "GET"),
-        INVOCATIONS("/invocations", "POST"),
-        MODELS("/models", "GET"),
-        METRICS("/metrics", "GET"),
-        UNMATCHED("other", "");
-
-        final String label;
-        final String method;
-
-        Route(String label, String method) {
-            this.label = label;
-            this.method = method;
+    private static final HttpErrors.Log ERRORS = new HttpErrors.Log() {
+        @Override
+        public void error(String message, Throwable error) {
+            LOG.error(message, error);
         }
 
-        static Route of(String path) {
-            for (Route route : values()) {
-                if (route != UNMATCHED && route.label.equals(path)) {
-                    return route;
-                }
-            }
-            return UNMATCHED;
+        @Override
+        public void refused(String message) {
+            LOG.debug(message);
         }
-
-        /** HEAD is answered wherever GET is, as HTTP requires. */
-        boolean allows(String requestMethod) {
-            return method.equals(requestMethod) || (method.equals("GET") && requestMethod.equals("HEAD"));
-        }
-
-        String allowHeader() {
-            return method.equals("GET") ? "GET, HEAD" : method;
-        }
-    }
-
-    /** A complete answer, buffered: bodies are small, and a buffered body has a Content-Length. */
-    record Response(int status, String contentType, byte[] body, Map<String, String> headers) {
-        static Response json(int status, Object value) {
-            return new Response(status, JSON, Json.compact(value).getBytes(StandardCharsets.UTF_8), Map.of());
-        }
-
-        static Response error(int status, String message) {
-            return json(status, Map.of("error", message));
-        }
-
-        Response withHeader(String name, String value) {
-            var all = new LinkedHashMap<>(headers);
-            all.put(name, value);
-            return new Response(status, contentType, body, Map.copyOf(all));
-        }
-    }
+    };
 
     private final ServerConfig config;
     private final ModelSlot slot;
-    private final InputDecoder decoder;
     private final Metrics metrics;
     private final BooleanSupplier closing;
-    private final byte[] indexPage;
+    private final HttpEdge edge;
 
     ApiHandler(ServerConfig config, ModelSlot slot, Metrics metrics, BooleanSupplier closing, byte[] indexPage) {
         this.config = config;
         this.slot = slot;
-        this.decoder = new InputDecoder(config.maxPixels());
         this.metrics = metrics;
         this.closing = closing;
-        this.indexPage = indexPage;
+        HttpResponse page = new HttpResponse(200, "text/html; charset=utf-8", indexPage,
+                Map.of("content-security-policy", PAGE_POLICY), 0, 0);
+        this.edge = new HttpEdge("this server", List.of(
+                Route.get("/ping", "/ping", request -> ping()),
+                Route.post("/invocations", "/invocations", new Invocations(new InputDecoder(config.maxPixels()),
+                        new SlotScorer())),
+                Route.get("/models", "/models", this::models),
+                Route.get("/metrics", "/metrics", request -> new HttpResponse(200, Metrics.CONTENT_TYPE,
+                        metrics.scrape(slot.peek().map(ServedModel::version).orElse(null))
+                                .getBytes(StandardCharsets.UTF_8), Map.of(), 0, 0)),
+                Route.get("/", "/", request -> page)));
     }
 
     @Override
@@ -115,20 +85,20 @@ final class ApiHandler implements HttpHandler {
         String method = exchange.getRequestMethod();
         // Raw, so that an encoded newline cannot forge lines in the log.
         String path = exchange.getRequestURI().getRawPath();
-        Route route = Route.of(path);
+        Headers headers = exchange.getRequestHeaders();
         CountingBody body = new CountingBody(exchange.getRequestBody());
-        Response response;
-        try {
-            response = dispatch(route, method, path, exchange.getRequestHeaders(), body);
-        } catch (Throwable e) {
-            response = mapError(e, method, path);
-        }
+        HttpEdge.Answer answer = edge.handle(new HttpRequest(method, path, name -> {
+            List<String> values = headers.get(name);
+            return values == null || values.isEmpty() ? null : values.size() == 1 ? values.getFirst()
+                    : String.join(",", values);
+        }, () -> readBody(headers, body, config.maxBodyBytes())), ERRORS);
+        HttpResponse response = answer.response();
         int sent = 0;
         try {
             sent = send(exchange, method, response);
         } finally {
             long nanos = System.nanoTime() - start;
-            metrics.requestFinished(route.label, response.status(), nanos);
+            metrics.requestFinished(answer.route(), response.status(), nanos);
             if (ACCESS.isInfoEnabled()) {
                 ACCESS.info(String.format(Locale.ROOT, "%s %s %d %.2f ms %d bytes in %d bytes out", method, path,
                         response.status(), nanos / 1e6, body.count, sent));
@@ -136,63 +106,41 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    private Response dispatch(Route route, String method, String path, Headers headers, CountingBody body) {
-        if (route == Route.UNMATCHED) {
-            throw HttpException.notFound("no such path: " + path
-                    + "; this server answers GET /ping, POST /invocations, GET /models, GET /metrics and GET /");
-        }
-        if (!route.allows(method)) {
-            throw new HttpException.MethodNotAllowed(method, path, route.allowHeader());
-        }
-        return switch (route) {
-            case ROOT -> new Response(200, "text/html; charset=utf-8", indexPage, Map.of("Content-Security-Policy",
-                    PAGE_POLICY));
-            case PING -> ping();
-            case INVOCATIONS -> invocations(headers, body);
-            case MODELS -> models(headers);
-            case METRICS -> new Response(200, Metrics.CONTENT_TYPE,
-                    metrics.scrape(slot.peek().map(ServedModel::version).orElse(null)).getBytes(StandardCharsets.UTF_8),
-                    Map.of());
-            case UNMATCHED -> throw new AssertionError(route);
-        };
-    }
-
     /** SageMaker's health check: 200 only with a loaded, warmed model, and not while shutting down. */
-    private Response ping() {
+    private HttpResponse ping() {
         if (closing.getAsBoolean()) {
-            throw HttpException.unavailable("shutting down");
+            throw new RequestException(Kind.UNAVAILABLE, "shutting down");
         }
-        ServedModel model = slot.peek().orElseThrow(() -> HttpException.unavailable(
+        ServedModel model = slot.peek().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE, 
                 "no model loaded yet from " + config.modelSource().describe() + "; the server log says why"));
-        return Response.json(200, Map.of("status", "ready", "model_version", model.version()));
+        return HttpResponse.json(200, Map.of("status", "ready", "model_version", model.version()));
     }
 
-    private Response invocations(Headers headers, CountingBody body) {
-        requireJsonAccepted(headers);
-        String contentType = headers.getFirst("Content-Type");
-        decoder.checkSupported(contentType);
-        if (slot.peek().isEmpty()) {
-            throw HttpException.unavailable("no model loaded yet; retry when GET /ping answers 200");
+    /** Scoring on the slot's current model, held for the request so a hot swap cannot close it midway. */
+    private final class SlotScorer implements Invocations.Scorer {
+        @Override
+        public void requireModel() {
+            if (slot.peek().isEmpty()) {
+                throw new RequestException(Kind.UNAVAILABLE, "no model loaded yet; retry when GET /ping answers 200");
+            }
         }
-        byte[] bytes = readBody(headers, body, config.maxBodyBytes());
-        List<float[]> images = decoder.decode(contentType, bytes);
-        if (images.isEmpty()) {
-            throw new InferenceException(InferenceException.Kind.BAD_INPUT, "the request holds no images");
-        }
-        ServedModel model = slot.acquire().orElseThrow(() -> HttpException.unavailable(
-                "no model loaded; retry when GET /ping answers 200"));
-        try {
-            List<Prediction> predictions = model.predictor().predictBatch(images);
-            return new Response(200, PredictionEncoder.CONTENT_TYPE,
-                    PredictionEncoder.encode(predictions, model.version()), Map.of());
-        } finally {
-            model.release();
+
+        @Override
+        public HttpResponse score(List<float[]> images) {
+            ServedModel model = slot.acquire().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE, 
+                    "no model loaded; retry when GET /ping answers 200"));
+            try {
+                List<Prediction> predictions = model.predictor().predictBatch(images);
+                return HttpResponse.json(200, PredictionEncoder.encode(predictions, model.version()));
+            } finally {
+                model.release();
+            }
         }
     }
 
-    private Response models(Headers headers) {
-        requireJsonAccepted(headers);
-        ServedModel model = slot.peek().orElseThrow(() -> HttpException.unavailable(
+    private HttpResponse models(HttpRequest request) {
+        InputDecoder.requireJsonAccepted(request.header("accept"));
+        ServedModel model = slot.peek().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE, 
                 "no model loaded yet from " + config.modelSource().describe()));
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("version", model.version());
@@ -209,16 +157,7 @@ final class ApiHandler implements HttpHandler {
         batching.put("enabled", config.batching().enabled());
         batching.put("max_batch", config.batching().maxBatch());
         batching.put("max_wait_us", config.batching().maxWaitMicros());
-        return new Response(200, JSON, Json.compact(out).getBytes(StandardCharsets.UTF_8), Map.of());
-    }
-
-    /** Every response is JSON; a client that cannot take JSON is told so rather than surprised. */
-    static void requireJsonAccepted(Headers headers) {
-        List<String> values = headers.get("Accept");
-        if (values == null || values.isEmpty() || InputDecoder.acceptsJson(String.join(",", values))) {
-            return;
-        }
-        throw InputDecoder.notAcceptable(String.join(",", values));
+        return HttpResponse.json(200, out);
     }
 
     /**
@@ -233,7 +172,7 @@ final class ApiHandler implements HttpHandler {
             try {
                 length = Long.parseLong(declared.trim());
             } catch (NumberFormatException e) {
-                throw new HttpException(400, "Content-Length '" + declared + "' is not a number");
+                throw RequestException.badInput("Content-Length '" + declared + "' is not a number");
             }
             if (length > limit) {
                 throw tooLarge(length + " bytes", limit);
@@ -260,37 +199,22 @@ final class ApiHandler implements HttpHandler {
         return out.toByteArray();
     }
 
-    private static HttpException tooLarge(String size, long limit) {
-        return HttpException.tooLarge("request body of " + size + " is over the limit of " + limit
+    private static RequestException tooLarge(String size, long limit) {
+        return new RequestException(Kind.TOO_LARGE, "request body of " + size + " is over the limit of " + limit
                 + " bytes; send fewer images per request");
     }
 
-    /** The one place an exception becomes a status: client mistakes are 4xx with their message. */
-    private Response mapError(Throwable error, String method, String path) {
-        int status = HttpErrors.status(error);
-        if (status >= 500 && status != 503) {
-            LOG.error("{} {} failed", method, path, error);
-        } else {
-            LOG.debug("{} {} refused with {}: {}", method, path, status, error.getMessage());
-        }
-        Response response = Response.error(status, HttpErrors.clientMessage(error));
-        if (error instanceof HttpException.MethodNotAllowed notAllowed) {
-            response = response.withHeader("Allow", notAllowed.allow());
-        }
-        if (status == 413) {
-            response = response.withHeader("Connection", "close"); // the rest of the body is left unread
-        }
-        return response;
-    }
-
     /** Writes the response; returns the body bytes sent (0 when the client has gone). */
-    private int send(HttpExchange exchange, String method, Response response) {
+    private int send(HttpExchange exchange, String method, HttpResponse response) {
         try (exchange) {
             Headers out = exchange.getResponseHeaders();
-            out.set("Content-Type", response.contentType());
-            out.set("Cache-Control", "no-store");
-            out.set("X-Content-Type-Options", "nosniff");
+            if (response.contentType() != null) {
+                out.set("Content-Type", response.contentType());
+            }
             response.headers().forEach(out::set);
+            if (response.status() == 413) {
+                out.set("Connection", "close"); // the rest of the body is left unread
+            }
             if (closing.getAsBoolean()) {
                 out.set("Connection", "close"); // move keep-alive clients off a server that is stopping
             }
@@ -326,7 +250,7 @@ final class ApiHandler implements HttpHandler {
             try {
                 n = in.read(buffer);
             } catch (IOException e) {
-                throw new HttpException(400, "the request body ended early or is malformed (" + e.getMessage() + ")");
+                throw RequestException.badInput("the request body ended early or is malformed (" + e.getMessage() + ")");
             }
             if (n > 0) {
                 count += n;
@@ -340,11 +264,11 @@ final class ApiHandler implements HttpHandler {
             try {
                 bytes = in.readNBytes(length);
             } catch (IOException e) {
-                throw new HttpException(400, "the request body ended early or is malformed (" + e.getMessage() + ")");
+                throw RequestException.badInput("the request body ended early or is malformed (" + e.getMessage() + ")");
             }
             count += bytes.length;
             if (bytes.length < length) {
-                throw new HttpException(400, "the request body ended after " + bytes.length + " of the "
+                throw RequestException.badInput("the request body ended after " + bytes.length + " of the "
                         + length + " bytes its Content-Length declares");
             }
             return bytes;

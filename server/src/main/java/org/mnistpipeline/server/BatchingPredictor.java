@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.mnistpipeline.inference.ForwardingPredictor;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.Predictor;
 import org.slf4j.Logger;
@@ -28,10 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>Owns the wrapped predictor: {@link #close()} closes it. Close only when no call is in
  * flight (the server counts references to guarantee that).
  */
-public final class BatchingPredictor implements Predictor {
+public final class BatchingPredictor extends ForwardingPredictor {
     private static final Logger LOG = LoggerFactory.getLogger(BatchingPredictor.class);
 
-    private final Predictor delegate;
     private final int maxBatch;
     private final long maxWaitNanos;
     private final java.util.function.LongSupplier requestsInFlight;
@@ -52,8 +52,8 @@ public final class BatchingPredictor implements Predictor {
      */
     public BatchingPredictor(Predictor delegate, int maxBatch, long maxWaitMicros,
             java.util.function.LongSupplier requestsInFlight) {
+        super(Objects.requireNonNull(delegate, "delegate"));
         this.requestsInFlight = Objects.requireNonNull(requestsInFlight, "requestsInFlight");
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         }
@@ -192,16 +192,6 @@ public final class BatchingPredictor implements Predictor {
 
     private IllegalStateException closedError() {
         return new IllegalStateException("predictor for model " + modelVersion() + " closed before answering");
-    }
-
-    @Override
-    public String modelVersion() {
-        return delegate.modelVersion();
-    }
-
-    @Override
-    public int inputSize() {
-        return delegate.inputSize();
     }
 
     /** Stops the collector (queued requests fail) and closes the wrapped predictor. */

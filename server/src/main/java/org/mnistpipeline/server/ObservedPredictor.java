@@ -2,16 +2,16 @@ package org.mnistpipeline.server;
 
 import java.util.List;
 import java.util.function.IntConsumer;
+import org.mnistpipeline.inference.ForwardingPredictor;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.Predictor;
 
 /** Reports the size of every forward pass, the number the batch-size histogram is about. */
-final class ObservedPredictor implements Predictor {
-    private final Predictor delegate;
+final class ObservedPredictor extends ForwardingPredictor {
     private final IntConsumer batchSizes;
 
     ObservedPredictor(Predictor delegate, IntConsumer batchSizes) {
-        this.delegate = delegate;
+        super(delegate);
         this.batchSizes = batchSizes;
     }
 
@@ -25,25 +25,5 @@ final class ObservedPredictor implements Predictor {
     public List<Prediction> predictBatch(List<float[]> images) {
         batchSizes.accept(images.size());
         return delegate.predictBatch(images);
-    }
-
-    @Override
-    public String modelVersion() {
-        return delegate.modelVersion();
-    }
-
-    @Override
-    public int inputSize() {
-        return delegate.inputSize();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
-
-    @Override
-    public String toString() {
-        return delegate.toString();
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.mnistpipeline.inference.ForwardingPredictor;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.Predictor;
 import org.mnistpipeline.monitor.PredictionSummary;
@@ -127,12 +128,11 @@ final class PredictionMonitor implements AutoCloseable {
         metrics.monitorSampled(sampled);
     }
 
-    private final class Monitored implements Predictor {
-        private final Predictor delegate;
+    private final class Monitored extends ForwardingPredictor {
         private final SummaryAccumulator accumulator;
 
         Monitored(Predictor delegate, SummaryAccumulator accumulator) {
-            this.delegate = delegate;
+            super(delegate);
             this.accumulator = accumulator;
         }
 
@@ -148,26 +148,6 @@ final class PredictionMonitor implements AutoCloseable {
             List<Prediction> predictions = delegate.predictBatch(images);
             record(accumulator, images, predictions);
             return predictions;
-        }
-
-        @Override
-        public String modelVersion() {
-            return delegate.modelVersion();
-        }
-
-        @Override
-        public int inputSize() {
-            return delegate.inputSize();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
-
-        @Override
-        public String toString() {
-            return delegate.toString();
         }
     }
 }

@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything a {@link ModelServer} needs, given once at start (Javalin style). Build it from
- * {@link #defaults(ModelSource)} and adjust with the {@code with*} methods; bad values are rejected
- * here, so a mistake fails at start-up instead of on the first request.
+ * Everything a {@link ModelServer} needs, given once at start (Javalin style). The model source is
+ * required; everything else has a default and is set through the {@link #builder}. Bad values are
+ * rejected when built, so a mistake fails at start-up instead of on the first request.
  *
  * @param host           interface to bind; loopback unless told otherwise, so a laptop run is not
  *                       reachable from the network by accident (containers pass {@code 0.0.0.0})
@@ -178,9 +178,19 @@ public record ServerConfig(
 
     /** Defaults for everything but the model: loopback, the SageMaker port or 8080, batching on. */
     public static ServerConfig defaults(ModelSource source) {
-        return new ServerConfig(DEFAULT_HOST, defaultPort(System.getenv()), source, DEFAULT_MAX_BODY_BYTES,
-                DEFAULT_MAX_PIXELS, Batching.defaults(), DEFAULT_SHUTDOWN_GRACE, DEFAULT_RELOAD_INTERVAL, DEFAULT_MODEL_THREADS,
-                Monitoring.off());
+        return builder(source).build();
+    }
+
+    /** A builder holding the defaults, for a server of the model from {@code source}. */
+    public static Builder builder(ModelSource source) {
+        return new Builder(new ServerConfig(DEFAULT_HOST, defaultPort(System.getenv()), source,
+                DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PIXELS, Batching.defaults(), DEFAULT_SHUTDOWN_GRACE,
+                DEFAULT_RELOAD_INTERVAL, DEFAULT_MODEL_THREADS, Monitoring.off()));
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /** {@value #PORT_ENV} when set, else {@value #DEFAULT_PORT}. */
@@ -196,50 +206,85 @@ public record ServerConfig(
         }
     }
 
-    public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
-                reloadInterval, modelThreads, monitoring);
-    }
+    /** Optional settings, each defaulted; {@link #build} validates them all at once. */
+    public static final class Builder {
+        private String host;
+        private int port;
+        private ModelSource modelSource;
+        private long maxBodyBytes;
+        private long maxPixels;
+        private Batching batching;
+        private Duration shutdownGrace;
+        private Duration reloadInterval;
+        private int modelThreads;
+        private Monitoring monitoring;
 
-    public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
-                reloadInterval, modelThreads, monitoring);
-    }
+        private Builder(ServerConfig from) {
+            host = from.host;
+            port = from.port;
+            modelSource = from.modelSource;
+            maxBodyBytes = from.maxBodyBytes;
+            maxPixels = from.maxPixels;
+            batching = from.batching;
+            shutdownGrace = from.shutdownGrace;
+            reloadInterval = from.reloadInterval;
+            modelThreads = from.modelThreads;
+            monitoring = from.monitoring;
+        }
 
-    public ServerConfig withModelSource(ModelSource source) {
-        return new ServerConfig(host, port, source, maxBodyBytes, maxPixels, batching, shutdownGrace, reloadInterval, modelThreads, monitoring);
-    }
+        public Builder host(String value) {
+            host = value;
+            return this;
+        }
 
-    public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, modelSource, bytes, maxPixels, batching, shutdownGrace, reloadInterval, modelThreads, monitoring);
-    }
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
 
-    public ServerConfig withMaxPixels(long pixels) {
-        return new ServerConfig(host, port, modelSource, maxBodyBytes, pixels, batching, shutdownGrace,
-                reloadInterval, modelThreads, monitoring);
-    }
+        public Builder modelSource(ModelSource value) {
+            modelSource = value;
+            return this;
+        }
 
-    public ServerConfig withBatching(Batching newBatching) {
-        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, newBatching, shutdownGrace,
-                reloadInterval, modelThreads, monitoring);
-    }
+        public Builder maxBodyBytes(long value) {
+            maxBodyBytes = value;
+            return this;
+        }
 
-    public ServerConfig withShutdownGrace(Duration grace) {
-        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, grace, reloadInterval, modelThreads, monitoring);
-    }
+        public Builder maxPixels(long value) {
+            maxPixels = value;
+            return this;
+        }
 
-    public ServerConfig withModelThreads(int threads) {
-        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
-                reloadInterval, threads, monitoring);
-    }
+        public Builder batching(Batching value) {
+            batching = value;
+            return this;
+        }
 
-    public ServerConfig withReloadInterval(Duration interval) {
-        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
-                interval, modelThreads, monitoring);
-    }
+        public Builder shutdownGrace(Duration value) {
+            shutdownGrace = value;
+            return this;
+        }
 
-    public ServerConfig withMonitoring(Monitoring newMonitoring) {
-        return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
-                reloadInterval, modelThreads, newMonitoring);
+        public Builder reloadInterval(Duration value) {
+            reloadInterval = value;
+            return this;
+        }
+
+        public Builder modelThreads(int value) {
+            modelThreads = value;
+            return this;
+        }
+
+        public Builder monitoring(Monitoring value) {
+            monitoring = value;
+            return this;
+        }
+
+        public ServerConfig build() {
+            return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
+                    reloadInterval, modelThreads, monitoring);
+        }
     }
 }

@@ -2,45 +2,76 @@ package org.mnistpipeline.server;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.mnistpipeline.io.Locations;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /**
  * Runs a {@link ModelServer} until the process is told to stop.
  *
- * <pre>
- * java -cp ... org.mnistpipeline.server.ServerMain [--host H] [--port P] [--model-dir DIR]
- *      [--no-batching] [--max-batch N] [--max-wait-us N] [--threads N]
- *      [--monitor-dir DIR | --no-monitor] [--monitor-sample-rate R] [--monitor-interval SECONDS]
- * </pre>
+ * <pre>java -cp ... org.mnistpipeline.server.ServerMain [--host H] [--port P] [--model-dir DIR] ...</pre>
+ *
+ * The flags are {@link Flags}; {@code --help} lists them.
  *
  * SIGTERM (how SageMaker, ECS and Kubernetes stop a container) and SIGINT finish the requests in
  * flight, for up to 30 s, before the process exits; SIGTERM then exits 0, since being asked to
  * stop is not a failure. Exit codes: 0 stopped cleanly, 1 could not start, 2 bad arguments.
  */
 public final class ServerMain {
-    static final String USAGE = """
-            Usage: ServerMain [--host HOST] [--port PORT] [--model-dir DIR] [--no-batching]
-                              [--max-batch N] [--max-wait-us MICROS] [--threads N]
-                              [--monitor-dir DIR | --no-monitor] [--monitor-sample-rate R]
-                              [--monitor-interval SECONDS]
-              --host HOST         interface to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
-              --port PORT         port (default $SAGEMAKER_BIND_TO_PORT, else 8080; 0 picks a free one)
-              --model-dir DIR     serve the model in DIR (default $MNIST_MODEL_DIR, else /opt/ml/model
-                                  when present, else the local registry's 'production' alias)
-              --no-batching       run every request on its own instead of micro-batching
-              --max-batch N       most images per forward pass when batching (default 32)
-              --max-wait-us N     how long a request may wait for others to batch with (default 0:
-                                  a batch is what queued while the previous one ran)
-              --threads N         ONNX Runtime threads per forward pass (default 1)
-              --monitor-dir DIR   write drift-monitoring summaries (aggregates, never images) under DIR
-                                  (default $MNIST_HOME/monitoring); read by `mnist monitor`
-              --no-monitor        write no monitoring summaries
-              --monitor-sample-rate R  share of predictions summarised, 0 < R <= 1 (default 1)
-              --monitor-interval SECONDS  length of one summary window (default 60)
-            """;
+    /** The flags, as picocli reads them; defaults that depend on the environment are set by {@link #parse}. */
+    @Command(name = "ServerMain", sortOptions = false, usageHelpWidth = 100,
+            description = "Serves a model over HTTP (SageMaker contract) until stopped.")
+    static final class Flags {
+        @Option(names = "--host", paramLabel = "HOST",
+                description = "interface to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+        String host = ServerConfig.DEFAULT_HOST;
+
+        @Option(names = "--port", paramLabel = "PORT",
+                description = "port (default $SAGEMAKER_BIND_TO_PORT, else 8080; 0 picks a free one)")
+        Integer port;
+
+        @Option(names = "--model-dir", paramLabel = "DIR", description = "serve the model in DIR (default"
+                + " $MNIST_MODEL_DIR, else /opt/ml/model when present, else the local registry's 'production' alias)")
+        Path modelDir;
+
+        @Option(names = "--no-batching", description = "run every request on its own instead of micro-batching")
+        boolean noBatching;
+
+        @Option(names = "--max-batch", paramLabel = "N", description = "most images per forward pass when batching"
+                + " (default 32)")
+        int maxBatch = ServerConfig.Batching.DEFAULT_MAX_BATCH;
+
+        @Option(names = "--max-wait-us", paramLabel = "MICROS", description = "how long a request may wait for"
+                + " others to batch with (default 0: a batch is what queued while the previous one ran)")
+        long maxWaitMicros = ServerConfig.Batching.DEFAULT_MAX_WAIT_MICROS;
+
+        @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads per forward pass"
+                + " (default 1)")
+        int threads = ServerConfig.DEFAULT_MODEL_THREADS;
+
+        @Option(names = "--monitor-dir", paramLabel = "DIR", description = "write drift-monitoring summaries"
+                + " (aggregates, never images) under DIR (default $MNIST_HOME/monitoring); read by `mnist monitor`")
+        Path monitorDir;
+
+        @Option(names = "--no-monitor", description = "write no monitoring summaries")
+        boolean noMonitor;
+
+        @Option(names = "--monitor-sample-rate", paramLabel = "R", description = "share of predictions summarised,"
+                + " 0 < R <= 1 (default 1)")
+        double sampleRate = ServerConfig.Monitoring.DEFAULT_SAMPLE_RATE;
+
+        @Option(names = "--monitor-interval", paramLabel = "SECONDS", description = "length of one summary window"
+                + " (default 60)")
+        double monitorIntervalSeconds = ServerConfig.Monitoring.DEFAULT_FLUSH_INTERVAL.toMillis() / 1000.0;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "print this help")
+        boolean help;
+    }
 
     private ServerMain() {}
 
@@ -59,13 +90,13 @@ public final class ServerMain {
         try {
             Optional<ServerConfig> parsed = parse(args, env, Locations.fromEnvironment());
             if (parsed.isEmpty()) {
-                out.print(USAGE);
+                out.print(usage());
                 return 0;
             }
             config = parsed.get();
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
-            err.print(USAGE);
+            err.print(usage());
             return 2;
         }
         ModelServer server;
@@ -86,6 +117,10 @@ public final class ServerMain {
         return 0;
     }
 
+    static String usage() {
+        return new CommandLine(new Flags()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    }
+
     /**
      * The JVM answers SIGTERM by running the shutdown hooks (which drain the server) and exiting
      * with 143. An orchestrator stopping a healthy container is routine, so exit with 0 instead;
@@ -99,71 +134,42 @@ public final class ServerMain {
         }
     }
 
-    /** The configuration the arguments ask for; empty for {@code --help}. */
+    /**
+     * The configuration the arguments ask for; empty for {@code --help}. A bad argument is an
+     * {@link IllegalArgumentException} that names the flag and what it needs.
+     */
     static Optional<ServerConfig> parse(String[] args, Map<String, String> env, Locations locations) {
-        String host = ServerConfig.DEFAULT_HOST;
-        int threads = ServerConfig.DEFAULT_MODEL_THREADS;
-        int port = ServerConfig.defaultPort(env);
-        Optional<Path> modelDir = Optional.empty();
-        ServerConfig.Batching batching = ServerConfig.Batching.defaults();
-        Path monitorDir = locations.monitoring();
-        boolean monitor = true;
-        double sampleRate = ServerConfig.Monitoring.DEFAULT_SAMPLE_RATE;
-        java.time.Duration monitorInterval = ServerConfig.Monitoring.DEFAULT_FLUSH_INTERVAL;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "--help", "-h" -> {
-                    return Optional.empty();
-                }
-                case "--host" -> host = value(args, ++i, arg);
-                case "--threads" -> threads = intValue(args, ++i, arg);
-                case "--port" -> port = intValue(args, ++i, arg);
-                case "--model-dir" -> modelDir = Optional.of(Path.of(value(args, ++i, arg)));
-                case "--no-batching" -> batching = new ServerConfig.Batching(false, batching.maxBatch(),
-                        batching.maxWaitMicros());
-                case "--max-batch" -> batching = new ServerConfig.Batching(batching.enabled(), intValue(args, ++i, arg),
-                        batching.maxWaitMicros());
-                case "--max-wait-us" -> batching = new ServerConfig.Batching(batching.enabled(), batching.maxBatch(),
-                        intValue(args, ++i, arg));
-                case "--monitor-dir" -> monitorDir = Path.of(value(args, ++i, arg));
-                case "--no-monitor" -> monitor = false;
-                case "--monitor-sample-rate" -> sampleRate = doubleValue(args, ++i, arg);
-                case "--monitor-interval" -> monitorInterval = java.time.Duration.ofMillis(
-                        Math.round(doubleValue(args, ++i, arg) * 1000));
-                default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
-            }
-        }
-        ModelSource source = ModelSource.resolve(modelDir, env, ModelSource.SAGEMAKER_MODEL_DIR, locations);
-        ServerConfig.Monitoring monitoring = new ServerConfig.Monitoring(monitor ? monitorDir : null, sampleRate,
-                monitorInterval);
-        return Optional.of(new ServerConfig(host, port, source, ServerConfig.DEFAULT_MAX_BODY_BYTES,
-                ServerConfig.DEFAULT_MAX_PIXELS, batching, ServerConfig.DEFAULT_SHUTDOWN_GRACE,
-                ServerConfig.DEFAULT_RELOAD_INTERVAL, threads, monitoring));
-    }
-
-    private static String value(String[] args, int index, String option) {
-        if (index >= args.length || args[index].startsWith("--")) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[index];
-    }
-
-    private static double doubleValue(String[] args, int index, String option) {
-        String value = value(args, index, option);
+        Flags flags = new Flags();
+        // The container's entrypoint passes --host 0.0.0.0 first; a later flag overrides it, as before picocli.
+        CommandLine cli = new CommandLine(flags).setOverwrittenOptionsAllowed(true);
         try {
-            return Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a number, got '" + value + "'");
+            cli.parseArgs(args);
+        } catch (CommandLine.UnmatchedArgumentException e) {
+            throw new IllegalArgumentException("unknown argument '" + e.getUnmatched().getFirst() + "'");
+        } catch (CommandLine.MissingParameterException e) {
+            throw new IllegalArgumentException(name(e.getMissing().getFirst()) + " needs a value");
+        } catch (CommandLine.ParameterException e) {
+            String type = e.getArgSpec() != null && (e.getArgSpec().type() == double.class) ? "a number" : "a whole number";
+            throw new IllegalArgumentException(e.getArgSpec() == null ? e.getMessage()
+                    : name(e.getArgSpec()) + " needs " + type + ", got '" + e.getValue() + "'");
         }
+        if (cli.isUsageHelpRequested()) {
+            return Optional.empty();
+        }
+        ModelSource source = ModelSource.resolve(Optional.ofNullable(flags.modelDir), env,
+                ModelSource.SAGEMAKER_MODEL_DIR, locations);
+        return Optional.of(ServerConfig.builder(source)
+                .host(flags.host)
+                .port(flags.port != null ? flags.port : ServerConfig.defaultPort(env))
+                .batching(new ServerConfig.Batching(!flags.noBatching, flags.maxBatch, flags.maxWaitMicros))
+                .modelThreads(flags.threads)
+                .monitoring(new ServerConfig.Monitoring(flags.noMonitor ? null
+                        : flags.monitorDir != null ? flags.monitorDir : locations.monitoring(), flags.sampleRate,
+                        Duration.ofMillis(Math.round(flags.monitorIntervalSeconds * 1000))))
+                .build());
     }
 
-    private static int intValue(String[] args, int index, String option) {
-        String value = value(args, index, option);
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " needs a whole number, got '" + value + "'");
-        }
+    private static String name(CommandLine.Model.ArgSpec spec) {
+        return spec instanceof CommandLine.Model.OptionSpec option ? option.longestName() : spec.paramLabel();
     }
 }

@@ -1,5 +1,6 @@
 package org.mnistpipeline.server;
 
+import org.mnistpipeline.MnistException.Kind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mnistpipeline.inference.InferenceException;
+import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.Predictor;
 
@@ -48,7 +49,7 @@ class BatchingPredictorTest {
             List<Prediction> out = new ArrayList<>();
             for (float[] image : images) {
                 if (image[0] < 0) {
-                    throw new InferenceException(InferenceException.Kind.BAD_INPUT, "negative pixel");
+                    throw new RequestException(Kind.BAD_INPUT, "negative pixel");
                 }
                 out.add(new Prediction((int) image[0], 1f, new float[] {1f}, "echo", 0));
             }
@@ -136,7 +137,7 @@ class BatchingPredictorTest {
             assertThat(blocker.get(10, TimeUnit.SECONDS)).isZero();
             assertThat(good.get(10, TimeUnit.SECONDS)).isEqualTo(5);
             assertThat(alsoGood.get(10, TimeUnit.SECONDS)).isEqualTo(6);
-            assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(InferenceException.class)
+            assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(RequestException.class)
                     .hasMessageContaining("negative pixel");
         }
     }
@@ -189,8 +190,8 @@ class BatchingPredictorTest {
     @Test
     void batchingOnAndOffGiveIdenticalAnswersForTheRealModel() throws Exception {
         Path dir = Fixtures.modelDir(tmp.resolve("model"));
-        ServerConfig on = Fixtures.config(dir).withBatching(new ServerConfig.Batching(true, 32, 5_000));
-        ServerConfig off = Fixtures.config(dir).withBatching(ServerConfig.Batching.off());
+        ServerConfig on = Fixtures.config(dir).toBuilder().batching(new ServerConfig.Batching(true, 32, 5_000)).build();
+        ServerConfig off = Fixtures.config(dir).toBuilder().batching(ServerConfig.Batching.off()).build();
         List<Integer> digits = IntStream.range(0, 200).boxed().toList();
         try (ModelServer batched = Fixtures.startReady(on); ModelServer single = Fixtures.startReady(off)) {
             List<JsonNode> fromBatched = concurrently(new Http(batched.uri()), digits);

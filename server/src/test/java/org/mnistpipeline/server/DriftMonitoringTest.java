@@ -72,8 +72,8 @@ class DriftMonitoringTest {
         Path monitoring = tmp.resolve("monitoring");
         Baseline baseline = baseline(modelDir.resolve("model.onnx"));
         LabeledImages sample = spreadSample();
-        ServerConfig config = Fixtures.config(modelDir).withMonitoring(
-                ServerConfig.Monitoring.to(monitoring).withFlushInterval(Duration.ofMillis(300)));
+        ServerConfig config = Fixtures.config(modelDir).toBuilder().monitoring(
+                ServerConfig.Monitoring.to(monitoring).withFlushInterval(Duration.ofMillis(300))).build();
 
         try (ModelServer server = Fixtures.startReady(config)) {
             Http http = new Http(server.uri());
@@ -113,8 +113,8 @@ class DriftMonitoringTest {
         Path modelDir = Fixtures.modelDir(tmp.resolve("model"));
         Path monitoring = tmp.resolve("monitoring");
         // A window far longer than the test: only the flush at shutdown can write it.
-        ServerConfig config = Fixtures.config(modelDir).withMonitoring(ServerConfig.Monitoring.to(monitoring)
-                .withSampleRate(0.25).withFlushInterval(Duration.ofHours(1)));
+        ServerConfig config = Fixtures.config(modelDir).toBuilder().monitoring(ServerConfig.Monitoring.to(monitoring)
+                .withSampleRate(0.25).withFlushInterval(Duration.ofHours(1))).build();
         Instant start = Instant.now();
         ModelServer server = Fixtures.startReady(config);
         post(new Http(server.uri()), spreadSample());

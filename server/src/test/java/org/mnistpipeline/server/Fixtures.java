@@ -71,8 +71,8 @@ final class Fixtures {
 
     /** A test configuration: loopback, a free port, fast reload polling. */
     static ServerConfig config(Path modelDir) {
-        return ServerConfig.defaults(ModelSource.directory(modelDir)).withPort(0)
-                .withReloadInterval(Duration.ofMillis(100)).withShutdownGrace(Duration.ofSeconds(5));
+        return ServerConfig.builder(ModelSource.directory(modelDir)).port(0)
+                .reloadInterval(Duration.ofMillis(100)).shutdownGrace(Duration.ofSeconds(5)).build();
     }
 
     /** Starts a server and waits until /ping would answer 200. */

@@ -51,7 +51,7 @@ class ModelLifecycleTest {
                 return "slow " + real.describe();
             }
         };
-        try (ModelServer server = ModelServer.start(Fixtures.config(tmp).withModelSource(slow))) {
+        try (ModelServer server = ModelServer.start(Fixtures.config(tmp).toBuilder().modelSource(slow).build())) {
             Http http = new Http(server.uri());
             HttpResponse<String> loading = http.get("/ping");
             HttpResponse<String> invocation = http.post("/invocations", "image/png", Digits.png(0));
@@ -153,8 +153,8 @@ class ModelLifecycleTest {
         String v1 = registry.register(Fixtures.stagedPackage(tmp.resolve("staged1"))).version();
         String v2 = registry.register(Fixtures.stagedPackage(tmp.resolve("staged2"))).version();
         registry.promote(v1, ModelSource.PRODUCTION);
-        ServerConfig config = Fixtures.config(tmp).withModelSource(ModelSource.registry(registry, "production"))
-                .withReloadInterval(Duration.ofHours(1));
+        ServerConfig config = Fixtures.config(tmp).toBuilder().modelSource(ModelSource.registry(registry, "production"))
+                .reloadInterval(Duration.ofHours(1)).build();
         try (ModelServer server = Fixtures.startReady(config)) {
             Http http = new Http(server.uri());
             assertThat(Http.json(http.get("/models")).path("version").asText()).isEqualTo(v1);

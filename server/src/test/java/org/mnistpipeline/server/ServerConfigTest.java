@@ -31,11 +31,11 @@ class ServerConfigTest {
 
     @Test
     void badValuesAreRejectedWhenBuilt() {
-        assertThatThrownBy(() -> base.withPort(70_000)).hasMessageContaining("port");
-        assertThatThrownBy(() -> base.withHost(" ")).hasMessageContaining("host");
-        assertThatThrownBy(() -> base.withMaxBodyBytes(0)).hasMessageContaining("maxBodyBytes");
-        assertThatThrownBy(() -> base.withMaxPixels(10)).hasMessageContaining("maxPixels");
-        assertThatThrownBy(() -> base.withShutdownGrace(Duration.ofSeconds(-1))).hasMessageContaining("shutdownGrace");
+        assertThatThrownBy(() -> base.toBuilder().port(70_000).build()).hasMessageContaining("port");
+        assertThatThrownBy(() -> base.toBuilder().host(" ").build()).hasMessageContaining("host");
+        assertThatThrownBy(() -> base.toBuilder().maxBodyBytes(0).build()).hasMessageContaining("maxBodyBytes");
+        assertThatThrownBy(() -> base.toBuilder().maxPixels(10).build()).hasMessageContaining("maxPixels");
+        assertThatThrownBy(() -> base.toBuilder().shutdownGrace(Duration.ofSeconds(-1)).build()).hasMessageContaining("shutdownGrace");
         assertThatThrownBy(() -> new ServerConfig.Batching(true, 0, 500)).hasMessageContaining("maxBatch");
         assertThatThrownBy(() -> new ServerConfig.Batching(true, 8, -1)).hasMessageContaining("maxWaitMicros");
     }

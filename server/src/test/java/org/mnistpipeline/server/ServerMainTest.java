@@ -36,6 +36,8 @@ class ServerMainTest {
         assertThat(config.modelSource().describe()).isEqualTo("model directory /models/m");
         assertThat(config.batching()).isEqualTo(new ServerConfig.Batching(true, 64, 250));
         assertThat(parse(Map.of(), "--no-batching").batching().enabled()).isFalse();
+        // The container entrypoint binds 0.0.0.0 and lets a later --host win.
+        assertThat(parse(Map.of(), "--host", "0.0.0.0", "--host", "127.0.0.1").host()).isEqualTo("127.0.0.1");
     }
 
     @Test
@@ -169,6 +171,8 @@ class ServerMainTest {
             Matcher listening = readLines(log).stream().map(LISTENING::matcher).filter(Matcher::find).findFirst()
                     .orElseThrow(() -> new AssertionError("server did not start: " + readLines(log)));
             URI uri = URI.create(listening.group(1));
+            // Serving first (the model loads after the port opens), so that the 200 below is about the cut-off only.
+            ModelLifecycleTest.waitFor(() -> new Http(uri).get("/ping").statusCode() == 200);
             try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
                 socket.setSoTimeout(15_000);
                 socket.getOutputStream().write("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Le"
@@ -195,8 +199,8 @@ class ServerMainTest {
     @Test
     void slowClientLimitsAreOnByDefault() throws Exception {
         Path model = Fixtures.modelDir(tmp.resolve("model"));
-        try (ModelServer server = ModelServer.start(ServerConfig.defaults(new DirectoryModelSource(model))
-                .withPort(0))) {
+        try (ModelServer server = ModelServer.start(ServerConfig.builder(new DirectoryModelSource(model))
+                .port(0).build())) {
             assertThat(System.getProperty(ModelServer.MAX_REQUEST_SECONDS)).isNotNull();
             assertThat(System.getProperty(ModelServer.MAX_RESPONSE_SECONDS)).isNotNull();
         }

@@ -1,5 +1,7 @@
 package org.mnistpipeline.inference.http;
 
+import org.mnistpipeline.MnistException.Kind;
+import org.mnistpipeline.RequestException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -9,8 +11,8 @@ import org.mnistpipeline.inference.TensorDecoders;
 /**
  * Turns an {@code /invocations} body into model inputs, routed by its {@code Content-Type}:
  * encoded images go through the {@link ImagePreprocessor} (one image per request), raw tensors
- * through {@link TensorDecoders}. Failures are {@link org.mnistpipeline.inference.InferenceException}s
- * or {@link HttpException}s, which {@link HttpErrors} turns into 4xx. Shared by the model server
+ * through {@link TensorDecoders}. Failures are
+ * {@link RequestException}s, which {@link HttpErrors} turns into 4xx. Shared by the model server
  * and the Lambda function, so both accept the same content types with the same errors.
  */
 public final class InputDecoder {
@@ -33,12 +35,12 @@ public final class InputDecoder {
 
     /** Refuses a missing or unknown Content-Type before the body is read. */
     public void checkSupported(String contentType) {
-        String type = mediaType(contentType);
+        String type = TensorDecoders.mediaType(contentType);
         if (type.isEmpty()) {
-            throw HttpException.unsupportedMediaType("missing Content-Type; send one of " + SUPPORTED);
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "missing Content-Type; send one of " + SUPPORTED);
         }
         if (!IMAGE_TYPES.contains(type) && !TENSOR_TYPES.contains(type)) {
-            throw HttpException.unsupportedMediaType("Content-Type " + type + " is not supported; send one of "
+            throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "Content-Type " + type + " is not supported; send one of "
                     + SUPPORTED);
         }
     }
@@ -46,7 +48,7 @@ public final class InputDecoder {
     /** The images in {@code body}; one for an encoded image, any number for a tensor type. */
     public List<float[]> decode(String contentType, byte[] body) {
         checkSupported(contentType);
-        String type = mediaType(contentType);
+        String type = TensorDecoders.mediaType(contentType);
         if (IMAGE_TYPES.contains(type)) {
             return List.of(images.preprocess(body));
         }
@@ -78,19 +80,11 @@ public final class InputDecoder {
         return false;
     }
 
-    /** The 406 for a client whose {@code Accept} rules out JSON, saying what to send instead. */
-    public static HttpException notAcceptable(String accept) {
-        return HttpException.notAcceptable("this endpoint answers application/json only, but Accept is '"
-                + accept + "'; send Accept: application/json (or */*)");
-    }
-
-    /** The media type without parameters, lower case; empty when absent. */
-    public static String mediaType(String contentType) {
-        if (contentType == null) {
-            return "";
+    /** Refuses (406) a client whose {@code Accept} rules out JSON, every answer's type, saying what to send. */
+    public static void requireJsonAccepted(String accept) {
+        if (!acceptsJson(accept)) {
+            throw new RequestException(Kind.NOT_ACCEPTABLE, "this endpoint answers application/json only, but Accept is '"
+                    + accept + "'; send Accept: application/json (or */*)");
         }
-        int semicolon = contentType.indexOf(';');
-        String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
-        return type.trim().toLowerCase(Locale.ROOT);
     }
 }

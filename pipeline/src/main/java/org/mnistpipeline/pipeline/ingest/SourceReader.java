@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.mnistpipeline.data.DataException;
-import org.mnistpipeline.data.IdxReader;
+import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.pipeline.ingest.Rejection.Kind;
 
 /**
@@ -110,11 +110,11 @@ final class SourceReader {
             }
             used.add(labels);
             String problem = null;
-            IdxReader.IdxArray imageArray = null;
-            IdxReader.IdxArray labelArray = null;
+            Idx.IdxArray imageArray = null;
+            Idx.IdxArray labelArray = null;
             try {
-                imageArray = IdxReader.read(images);
-                labelArray = IdxReader.read(labels);
+                imageArray = Idx.read(images);
+                labelArray = Idx.read(labels);
             } catch (DataException e) {
                 problem = e.getMessage().replace(source.toString() + java.io.File.separator, "");
             }

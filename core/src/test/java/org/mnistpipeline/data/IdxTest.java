@@ -12,7 +12,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class IdxReaderTest {
+class IdxTest {
     @TempDir
     Path dir;
 
@@ -22,7 +22,7 @@ class IdxReaderTest {
     void rawFileRoundTripsDimensionsAndBytes() {
         Path file = write(dir.resolve("images"), idx(new int[] {2, 2, 3}, PIXELS));
 
-        IdxReader.IdxArray array = IdxReader.read(file);
+        Idx.IdxArray array = Idx.read(file);
 
         assertThat(array.dims()).containsExactly(2, 2, 3);
         assertThat(array.count()).isEqualTo(2);
@@ -33,7 +33,7 @@ class IdxReaderTest {
     void gzipFileRoundTripsDimensionsAndBytes() {
         Path file = write(dir.resolve("images.gz"), gzip(idx(new int[] {2, 2, 3}, PIXELS)));
 
-        IdxReader.IdxArray array = IdxReader.read(file);
+        Idx.IdxArray array = Idx.read(file);
 
         assertThat(array.dims()).containsExactly(2, 2, 3);
         assertThat(array.data()).containsExactly(PIXELS);
@@ -43,7 +43,7 @@ class IdxReaderTest {
     void gzipIsRecognisedByContentNotByName() {
         Path file = write(dir.resolve("labels-without-extension"), gzip(idx(new int[] {3}, new byte[] {1, 2, 3})));
 
-        assertThat(IdxReader.read(file).data()).containsExactly(1, 2, 3);
+        assertThat(Idx.read(file).data()).containsExactly(1, 2, 3);
     }
 
     @Test
@@ -52,7 +52,7 @@ class IdxReaderTest {
         bytes[1] = 0x12;
         Path file = write(dir.resolve("bad"), bytes);
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("not an IDX file")
                 .hasMessageContaining("0x0012");
@@ -62,7 +62,7 @@ class IdxReaderTest {
     void unsupportedElementTypeIsRejected() {
         Path file = write(dir.resolve("floats"), idx(0x0d, new int[] {1}, new byte[] {0, 0, 0, 0}));
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("unsupported IDX element type 0x0d");
     }
@@ -71,7 +71,7 @@ class IdxReaderTest {
     void zeroRankIsRejected() {
         Path file = write(dir.resolve("rank0"), idx(new int[] {}, new byte[0]));
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("unsupported IDX rank 0");
     }
@@ -80,7 +80,7 @@ class IdxReaderTest {
     void zeroDimensionIsRejected() {
         Path file = write(dir.resolve("empty"), idx(new int[] {3, 0, 2}, new byte[0]));
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("IDX dimension 1 is 0; must be positive");
     }
@@ -89,7 +89,7 @@ class IdxReaderTest {
     void negativeDimensionIsRejected() {
         Path file = write(dir.resolve("negative"), idx(new int[] {-5}, new byte[0]));
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("IDX dimension 0 is -5; must be positive");
     }
@@ -98,7 +98,7 @@ class IdxReaderTest {
     void truncatedMagicIsRejected() {
         Path file = write(dir.resolve("short"), new byte[] {0, 0, 8});
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("truncated IDX header (file is 3 bytes long)");
     }
@@ -108,7 +108,7 @@ class IdxReaderTest {
         byte[] full = idx(new int[] {2, 2, 3}, PIXELS);
         Path file = write(dir.resolve("short-dims"), Arrays.copyOf(full, 4 + 4 + 2));
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("truncated IDX header (dimension 1 missing)");
     }
@@ -118,7 +118,7 @@ class IdxReaderTest {
         byte[] full = idx(new int[] {2, 2, 3}, PIXELS);
         Path file = write(dir.resolve("short-data"), Arrays.copyOf(full, full.length - 5));
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("truncated IDX file")
                 .hasMessageContaining("promises 12 bytes")
@@ -131,7 +131,7 @@ class IdxReaderTest {
         byte[] full = idx(new int[] {2, 2, 3}, PIXELS);
         Path file = write(dir.resolve("short-data.gz"), gzip(Arrays.copyOf(full, full.length - 5)));
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("promises 12 bytes")
                 .hasMessageContaining("found 7");
@@ -142,7 +142,7 @@ class IdxReaderTest {
         // A corrupt header must give a DataException, not an attempt to allocate ~2 GB up front.
         Path file = write(dir.resolve("huge"), idx(new int[] {40_000, 50_000}, new byte[] {1, 2, 3}));
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("promises 2000000000 bytes")
                 .hasMessageContaining("found 3");
@@ -153,7 +153,7 @@ class IdxReaderTest {
         byte[] full = idx(new int[] {3}, new byte[] {1, 2, 3});
         Path file = write(dir.resolve("long"), ByteBuffer.allocate(full.length + 1).put(full).put((byte) 9).array());
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("trailing bytes after 3 bytes of data");
     }
@@ -162,7 +162,7 @@ class IdxReaderTest {
     void emptyFileIsRejected() {
         Path file = write(dir.resolve("empty"), new byte[0]);
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("truncated IDX header (file is 0 bytes long)");
     }
@@ -171,7 +171,7 @@ class IdxReaderTest {
     void missingFileIsADataExceptionNamingThePath() {
         Path file = dir.resolve("absent-idx1-ubyte");
 
-        assertThatThrownBy(() -> IdxReader.read(file))
+        assertThatThrownBy(() -> Idx.read(file))
                 .isExactlyInstanceOf(DataException.class)
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining("not found");

@@ -1,4 +1,4 @@
-package org.mnistpipeline.inference;
+package org.mnistpipeline.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,13 +7,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import org.mnistpipeline.inference.ImagePreprocessor;
+import org.mnistpipeline.inference.LocalModelLoader;
+import org.mnistpipeline.inference.OnnxPredictor;
+import org.mnistpipeline.inference.Prediction;
+import org.mnistpipeline.inference.PredictorOptions;
 
 /**
  * Measures cold start as a Lambda function sees it: from JVM start to the first answered
  * prediction, loading (and verifying) a model directory and classifying one image.
  *
- * <pre>java -cp &lt;runtime classpath&gt; org.mnistpipeline.inference.InferenceStartup MODEL_DIR [IMAGE]</pre>
+ * <pre>java -cp &lt;runtime classpath&gt; org.mnistpipeline.bench.InferenceStartup MODEL_DIR [IMAGE]</pre>
  *
+ * It uses the inference module only, so bench/inference-startup.sh runs it on that module's
+ * classpath (plus this class), without DJL: what a Lambda function would carry.
  * Without an image a synthetic stroke (a "1") is classified, which skips image decoding.
  */
 public final class InferenceStartup {

@@ -1,0 +1,52 @@
+package org.mnistpipeline.lambda;
+
+import java.util.UUID;
+
+/**
+ * What one execution environment holds between invocations: its configuration, its model, its
+ * prediction cache and log, and the per-environment state a SnapStart snapshot must not carry over
+ * (the environment id, the cold-start flag, the cache). {@link SnapStartPriming} works on this.
+ */
+final class FunctionEnvironment {
+    final LambdaConfig config;
+    final ModelHolder model;
+    final PredictionCache cache;
+    final LambdaLog log;
+    private volatile String id = UUID.randomUUID().toString();
+    private volatile boolean coldStart = true;
+    private volatile boolean quiet;
+
+    FunctionEnvironment(LambdaConfig config, ModelHolder model, LambdaLog log) {
+        this.config = config;
+        this.model = model;
+        this.cache = new PredictionCache(config.cacheEntries());
+        this.log = log;
+    }
+
+    String id() {
+        return id;
+    }
+
+    /** True for the first invocation that asks since the environment (or its restore) began. */
+    boolean takeColdStart() {
+        boolean first = coldStart;
+        coldStart = false;
+        return first;
+    }
+
+    /** Warm-up requests must neither print metrics nor look like a cold start to real ones. */
+    void quiet(boolean on) {
+        quiet = on;
+    }
+
+    boolean quiet() {
+        return quiet;
+    }
+
+    /** A restored snapshot is a new environment: nothing learnt or counted before it carries over. */
+    void reset() {
+        cache.clear();
+        id = UUID.randomUUID().toString();
+        coldStart = true;
+    }
+}
