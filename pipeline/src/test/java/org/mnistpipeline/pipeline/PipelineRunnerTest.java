@@ -64,15 +64,8 @@ class PipelineRunnerTest {
     /** A registry holding the shared champion (trained once for all tests), as production. */
     ModelRegistry registry() {
         Path dir = home.resolve("registry");
-        try (var files = Files.walk(shared.resolve("registry"))) {
-            for (Path f : files.toList()) {
-                Path target = dir.resolve(shared.resolve("registry").relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
+        try {
+            org.mnistpipeline.io.FileTrees.copy(shared.resolve("registry"), dir);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
