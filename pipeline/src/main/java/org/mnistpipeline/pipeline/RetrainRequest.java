@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * What one retraining run is asked to do: the root of the pipeline's JSON state, as a Step
  * Functions execution would receive it. Every field has a default ({@link #defaults()}), so an
- * empty JSON object is a valid request; in code, {@link #builder()} sets only what differs.
+ * empty JSON object is a valid request (every field {@link MayBeAbsent}); in code, {@link #builder()}
+ * sets only what differs.
  *
  * @param sources               batch directories to ingest in this run
  * @param inbox                 a directory whose subdirectories are batches (re-ingesting is a no-op), or null
@@ -24,21 +25,21 @@ import java.util.List;
  * @param seed                  seeds replay sampling, holdouts and training
  */
 public record RetrainRequest(
-        List<String> sources,
-        String inbox,
-        String reason,
-        boolean force,
-        Mode mode,
-        Boolean fallbackToFull,
-        Integer minNewImages,
-        Double replayRatio,
-        Integer incrementalEpochs,
-        Double learningRateScale,
-        Double holdoutFraction,
-        Double tolerancePoints,
-        Double maxQuarantineFraction,
-        String alias,
-        Long seed) {
+        @MayBeAbsent List<String> sources,
+        @MayBeAbsent String inbox,
+        @MayBeAbsent String reason,
+        @MayBeAbsent boolean force,
+        @MayBeAbsent Mode mode,
+        @MayBeAbsent Boolean fallbackToFull,
+        @MayBeAbsent Integer minNewImages,
+        @MayBeAbsent Double replayRatio,
+        @MayBeAbsent Integer incrementalEpochs,
+        @MayBeAbsent Double learningRateScale,
+        @MayBeAbsent Double holdoutFraction,
+        @MayBeAbsent Double tolerancePoints,
+        @MayBeAbsent Double maxQuarantineFraction,
+        @MayBeAbsent String alias,
+        @MayBeAbsent Long seed) {
 
     public enum Mode { INCREMENTAL, FULL }
 

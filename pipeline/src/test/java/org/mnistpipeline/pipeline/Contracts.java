@@ -45,9 +45,11 @@ final class Contracts {
         SchemaGeneratorConfigBuilder config = new SchemaGeneratorConfigBuilder(SchemaVersion.DRAFT_2020_12,
                 OptionPreset.PLAIN_JSON)
                 .with(new JacksonModule())
-                .with(Option.NULLABLE_FIELDS_BY_DEFAULT, Option.DEFINITIONS_FOR_ALL_OBJECTS);
-        // Primitives always have a value; references may be null (e.g. a gate without new-data holdout).
-        config.forFields().withRequiredCheck(field -> field.getType().getErasedType().isPrimitive());
+                .with(Option.DEFINITIONS_FOR_ALL_OBJECTS);
+        // Every field is required and non-null unless the record marks it @MayBeAbsent.
+        config.forFields()
+                .withRequiredCheck(field -> field.getAnnotationConsideringFieldAndGetter(MayBeAbsent.class) == null)
+                .withNullableCheck(field -> field.getAnnotationConsideringFieldAndGetter(MayBeAbsent.class) != null);
         SchemaGenerator generator = new SchemaGenerator(config.build());
         Map<String, String> schemas = new LinkedHashMap<>();
         for (Step<?, ?> step : PipelineRunner.STEPS.values()) {

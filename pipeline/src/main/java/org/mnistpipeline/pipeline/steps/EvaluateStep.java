@@ -6,6 +6,7 @@ import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.pipeline.Corpus;
 import org.mnistpipeline.pipeline.Lineage;
+import org.mnistpipeline.pipeline.MayBeAbsent;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
@@ -26,7 +27,7 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
     public record Input(RetrainRequest request, DecideStep.Output decide, TrainStep.Output train) {}
 
     /** @param newHoldout null when the run has no new batches (a forced full retrain) */
-    public record Scores(String model, double originalTest, Double newHoldout) {}
+    public record Scores(String model, double originalTest, @MayBeAbsent Double newHoldout) {}
 
     /** @param evaluation the challenger's evaluation directory (scored graph, metrics, baseline, report) */
     public record Output(Scores champion, Scores challenger, int testImages, int holdoutImages, String evaluation) {}

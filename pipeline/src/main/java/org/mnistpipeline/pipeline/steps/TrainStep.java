@@ -3,6 +3,7 @@ package org.mnistpipeline.pipeline.steps;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.mnistpipeline.pipeline.Lineage;
+import org.mnistpipeline.pipeline.MayBeAbsent;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RetrainRequest.Mode;
 import org.mnistpipeline.pipeline.Step;
@@ -23,7 +24,7 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
      * @param fallback set by the graph when an incremental challenger failed the gate and a full
      *                 retrain follows; null on the first attempt
      */
-    public record Input(RetrainRequest request, DecideStep.Output decide, Fallback fallback) {}
+    public record Input(RetrainRequest request, DecideStep.Output decide, @MayBeAbsent Fallback fallback) {}
 
     /**
      * What the graph's fallback Pass state stores: the mode to train next and the incremental
