@@ -46,6 +46,9 @@ final class Contracts {
                 OptionPreset.PLAIN_JSON)
                 .with(new JacksonModule())
                 .with(Option.DEFINITIONS_FOR_ALL_OBJECTS);
+        // Definitions named as in Java (DecideStep.Output), not Output-1, Output-2...
+        config.forTypesInGeneral().withDefinitionNamingStrategy((key, context) -> javaName(key.getType()
+                .getErasedType()));
         // Every field is required and non-null unless the record marks it @MayBeAbsent.
         config.forFields()
                 .withRequiredCheck(field -> field.getAnnotationConsideringFieldAndGetter(MayBeAbsent.class) == null)
@@ -58,6 +61,14 @@ final class Contracts {
                     step.name() + " output"));
         }
         return schemas;
+    }
+
+    private static String javaName(Class<?> type) {
+        String name = type.getSimpleName();
+        for (Class<?> outer = type.getEnclosingClass(); outer != null; outer = outer.getEnclosingClass()) {
+            name = outer.getSimpleName() + "." + name;
+        }
+        return name;
     }
 
     private static String render(SchemaGenerator generator, Class<?> type, String title) {
