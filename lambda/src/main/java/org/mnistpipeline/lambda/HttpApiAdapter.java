@@ -13,6 +13,7 @@ import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictionEncoder;
 import org.mnistpipeline.inference.Predictor;
+import org.mnistpipeline.inference.http.DrawingPage;
 import org.mnistpipeline.inference.http.HttpEdge;
 import org.mnistpipeline.inference.http.HttpEdge.Route;
 import org.mnistpipeline.inference.http.HttpRequest;
@@ -24,7 +25,8 @@ import org.mnistpipeline.io.Json;
 /**
  * Function URL and HTTP API (payload 2.0) events, on the shared {@link HttpEdge}: {@code POST /}
  * or {@code POST /invocations} take the server's content types with the server's statuses;
- * {@code GET /ping}; {@code GET /predictions/{sha256}} answers a cached prediction by its key (the
+ * {@code GET /} the server's drawing page ({@link DrawingPage}), which through CloudFront signs its
+ * POSTs' bodies as the origin access control requires; {@code GET /ping}; {@code GET /predictions/{sha256}} answers a cached prediction by its key (the
  * {@code ETag} of the POST that made it), so a CDN can serve repeats. Answers are the v2 response
  * object {@code {statusCode, headers, body, isBase64Encoded}}.
  */
@@ -38,8 +40,10 @@ final class HttpApiAdapter {
     HttpApiAdapter(FunctionEnvironment env) {
         this.env = env;
         this.invocations = new Invocations(new InputDecoder(env.config.maxPixels()), new CachedScorer());
+        HttpResponse page = DrawingPage.response();
         this.edge = new HttpEdge("this function", List.of(
                 Route.get("/ping", "GET /ping", request -> ping()),
+                Route.get("/", "GET /", request -> page),
                 Route.post("/", "POST /invocations", invocations),
                 Route.post("/invocations", "POST /invocations", invocations),
                 new Route("GET", PREDICTIONS_PREFIX, true, PREDICTIONS_PREFIX + "{sha256}", "GET /predictions",
