@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mnistpipeline.inference.LocalModelLoader;
 import org.mnistpipeline.inference.ModelLoader;
 import org.mnistpipeline.inference.http.DrawingPage;
 import org.mnistpipeline.registry.ModelPackageException;
@@ -247,6 +248,24 @@ class PredictionHandlerTest {
 
         assertThat(response.get("status").asInt()).isEqualTo(400);
         assertThat(response.get("error").asText()).contains("aws:sqs");
+    }
+
+    @Test
+    void initLoadsTheModelOnItsOwnThreadAndItsWarmUpLeavesNoMetricsLineAndTheColdStartToTheFirstRequest() {
+        List<String> loadedOn = new ArrayList<>();
+        ModelLoader recording = () -> {
+            loadedOn.add(Thread.currentThread().getName());
+            return new LocalModelLoader(Harness.modelDir()).load();
+        };
+
+        Harness fresh = new Harness(Harness.config(), recording, BatchScorer.unavailable());
+
+        assertThat(loadedOn).containsExactly("model-load");
+        assertThat(fresh.lines()).singleElement().asString().contains("\"model loaded\"", "\"modelVersion\":\"v1\"");
+        JsonNode first = fresh.invoke("apigw-v2-png.json");
+        assertThat(first.get("statusCode").asInt()).isEqualTo(200);
+        assertThat(fresh.lines()).hasSize(2);
+        assertThat(fresh.lines().get(1)).contains("\"ColdStart\":true", "\"Route\":\"POST /invocations\"");
     }
 
     @Test
