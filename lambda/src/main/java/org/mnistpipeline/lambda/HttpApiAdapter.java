@@ -20,7 +20,6 @@ import org.mnistpipeline.inference.http.HttpRequest;
 import org.mnistpipeline.inference.http.HttpResponse;
 import org.mnistpipeline.inference.http.InputDecoder;
 import org.mnistpipeline.inference.http.Invocations;
-import org.mnistpipeline.io.Json;
 
 /**
  * Function URL and HTTP API (payload 2.0) events, on the shared {@link HttpEdge}: {@code POST /}
@@ -61,7 +60,7 @@ final class HttpApiAdapter {
                 event.path("rawPath").asText("/"), headers(event.path("headers"))::get, () -> body(event));
         HttpEdge.Answer answer = edge.handle(request, PredictionHandler.errorLog(env.log, requestId));
         HttpResponse r = answer.response();
-        ObjectNode out = Json.mapper().createObjectNode().put("statusCode", r.status());
+        ObjectNode out = JsonTree.NODES.objectNode().put("statusCode", r.status());
         ObjectNode headers = out.putObject("headers");
         Map<String, String> all = new java.util.TreeMap<>(r.headers());
         if (r.contentType() != null) {
@@ -69,7 +68,7 @@ final class HttpApiAdapter {
         }
         all.forEach(headers::put);
         out.put("body", new String(r.body(), StandardCharsets.UTF_8)).put("isBase64Encoded", false);
-        return new PredictionHandler.Outcome(Json.compact(out).getBytes(StandardCharsets.UTF_8), "http",
+        return new PredictionHandler.Outcome(JsonTree.write(out), "http",
                 answer.route(), r.status(), r.images(), r.cachedImages());
     }
 

@@ -162,7 +162,7 @@ public final class PredictionHandler implements RequestStreamHandler {
 
     private static JsonNode parseEvent(byte[] event) {
         try {
-            JsonNode root = Json.mapper().readTree(event);
+            JsonNode root = JsonTree.read(event); // no ObjectMapper on the request path: JsonTree says why
             if (root == null || !(root.isObject() || root.isArray())) {
                 throw RequestException.badInput("the event must be a JSON object or array, such as"
                         + " {\"instances\": [...]}");
