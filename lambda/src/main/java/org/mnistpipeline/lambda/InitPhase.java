@@ -10,11 +10,12 @@ import org.mnistpipeline.inference.http.InputDecoder;
 
 /**
  * What the function does in Lambda's init phase, two things at once: the model loads on a thread of
- * its own (checksums, ONNX Runtime's native library, the session: file and native work), while the
- * handler's thread runs the Java code every request runs except the model (event JSON and its
- * databind classes, routing, the drawing page's answer and its JSON, PNG decoding through ImageIO
- * and AWT, MNIST preprocessing). Measured by {@code bench/lambda-coldstart.sh} (docs/lambda.md); that
- * code would otherwise be loaded and first interpreted on the first user's request, after the load.
+ * its own (checksums, ONNX Runtime's native library, the session: file and native work; also the
+ * environment id's SecureRandom), while the handler's thread runs the Java code every request runs
+ * except the model (event JSON, routing, the drawing page's answer and its JSON, PNG decoding through
+ * ImageIO and AWT, MNIST preprocessing). That code would otherwise be loaded and first interpreted on
+ * the first user's request, after the load. Measured with {@code bench/lambda-coldstart-ab.sh}
+ * (docs/lambda.md, "Cold start").
  *
  * <p>Nothing here is seen from outside: the warm-up request is answered quietly (no metrics line,
  * the cold-start flag left for the first real request), and a failed load is logged as before,
@@ -34,6 +35,7 @@ final class InitPhase {
     static void run(FunctionEnvironment env, BiFunction<byte[], String, byte[]> handler) {
         Throwable[] failure = new Throwable[1];
         Thread loading = Thread.ofPlatform().name("model-load").start(() -> {
+            env.id(); // the environment id's SecureRandom, ready before the first request's metrics line
             try {
                 env.model.get();
             } catch (RuntimeException e) {
