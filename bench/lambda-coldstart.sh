@@ -7,8 +7,8 @@
 #   deployed        the zip with exactly the environment the Edge stack deploys: the variables in the zip's
 #                   environment.properties (lambda/src/main/function/), JAVA_TOOL_OPTIONS handed to the JVM
 #                   as Lambda hands it, /var/task mapped to the unpacked copy
-#   before          the configuration measured on 2026-12-03 before it: no JVM flags, ONNX Runtime's natives
-#                   inside its jar (extracted to /tmp when it loads)
+#   before          the same code packaged and started as until 2026-12-03: no JVM flags, ONNX Runtime's
+#                   natives inside its jar (extracted to /tmp when it loads)
 #   appcds_temurin  deployed + an AppCDS archive made by THIS JDK from one training run, and
 #   aot_temurin     deployed + a JDK 25 AOT cache (record, then create) made by THIS JDK: indications only.
 #                   A deployed archive must come from the runtime's own JDK, and a CDS archive turns off the
