@@ -17,7 +17,6 @@ import org.crac.Resource;
 import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.LoadedModel;
-import org.mnistpipeline.inference.LocalModelLoader;
 import org.mnistpipeline.inference.ModelLoader;
 import org.mnistpipeline.inference.OnnxPredictor;
 import org.mnistpipeline.inference.Predictor;
@@ -51,13 +50,13 @@ public final class PredictionHandler implements RequestStreamHandler {
     /** Held here: CRaC keeps registered resources only weakly. */
     private final SnapStartPriming priming;
 
-    /** What Lambda calls: configuration from the environment, the model from {@code MODEL_DIR}. */
+    /** What Lambda calls: configuration from the environment, the model from {@code MODEL_URI} or {@code MODEL_DIR}. */
     public PredictionHandler() {
         this(LambdaConfig.fromEnvironment(System.getenv()));
     }
 
     public PredictionHandler(LambdaConfig config) {
-        this(config, new LocalModelLoader(config.modelDir()),
+        this(config, FunctionModels.loader(System.getenv(), config),
                 loaded -> OnnxPredictor.fromBytes(loaded.onnx(), loaded.version(), PredictorOptions.defaults()),
                 S3BatchScorer.lazyFromEnvironment(System.getenv()), System.out, Clock.systemUTC());
     }
@@ -74,8 +73,8 @@ public final class PredictionHandler implements RequestStreamHandler {
         try {
             env.log.info("model loaded", "modelVersion", env.model.get().modelVersion());
         } catch (RequestException e) {
-            env.log.error("init", "model not loaded from " + config.modelDir() + "; requests answer 503 until it"
-                    + " loads", e.getCause());
+            env.log.error("init", "model not loaded (" + loader + "); requests answer 503 until it loads",
+                    e.getCause());
         }
     }
 

@@ -47,7 +47,7 @@ final class PredictionMonitor implements AutoCloseable {
 
     PredictionMonitor(ServerConfig.Monitoring config, Metrics metrics, Clock clock) {
         this.config = config;
-        this.store = new SummaryStore(config.dir());
+        this.store = SummaryStore.local(config.dir());
         this.metrics = metrics;
         this.clock = clock;
         this.instance = "p" + ProcessHandle.current().pid() + "-"
