@@ -1,7 +1,6 @@
 package org.mnistpipeline.s3;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.mnistpipeline.store.ObjectPath;
 import org.mnistpipeline.testsupport.MotoServer;
 
@@ -10,8 +9,6 @@ import org.mnistpipeline.testsupport.MotoServer;
  * {@link S3Objects} the CLI and the server use, configured from the same environment variables.
  */
 public final class MotoBucket implements AutoCloseable {
-    private static final AtomicInteger BUCKETS = new AtomicInteger();
-
     public final MotoServer moto;
     public final S3Objects storage;
 
@@ -26,9 +23,7 @@ public final class MotoBucket implements AutoCloseable {
 
     /** A new, empty bucket, as the prefix {@code s3://bucket/home}. */
     public ObjectPath freshHome() throws IOException {
-        String bucket = "mnist-test-" + BUCKETS.incrementAndGet();
-        moto.createBucket(bucket);
-        return new ObjectPath(bucket, "home");
+        return new ObjectPath(moto.freshBucket(), "home");
     }
 
     @Override

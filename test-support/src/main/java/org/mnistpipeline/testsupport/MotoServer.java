@@ -26,6 +26,8 @@ public final class MotoServer implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    private static final java.util.concurrent.atomic.AtomicInteger BUCKETS = new java.util.concurrent.atomic.AtomicInteger();
+
     public final int port;
 
     private MotoServer(Process process, Path log, int port) {
@@ -146,6 +148,13 @@ public final class MotoServer implements AutoCloseable {
         if (code != 200) {
             throw new IOException("moto refused to create bucket " + bucket + ": HTTP " + code);
         }
+    }
+
+    /** A new, empty bucket with a name no other test of this JVM uses. */
+    public String freshBucket() throws IOException {
+        String bucket = "mnist-test-" + BUCKETS.incrementAndGet();
+        createBucket(bucket);
+        return bucket;
     }
 
     public String output() {
