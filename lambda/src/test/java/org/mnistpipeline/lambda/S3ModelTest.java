@@ -117,6 +117,9 @@ class S3ModelTest {
         assertThatThrownBy(() -> loader().load()).hasMessageContaining("model.onnx checksum mismatch")
                 .hasMessageContaining(version.toString());
         Harness h = new Harness(Harness.config(), loader(), BatchScorer.unavailable());
+        // Init's log says where the model was to come from (MODEL_URI, not MODEL_DIR) and why it did not.
+        assertThat(h.lines()).anySatisfy(line -> assertThat(line).contains("model not loaded from ObjectModelLoader["
+                + version + "]").contains("checksum mismatch"));
         assertThat(h.invoke("apigw-v2-png.json").get("statusCode").asInt()).isEqualTo(503);
     }
 
