@@ -49,7 +49,7 @@ public final class PipelineRunner {
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
-    private final Path home;
+    private final PipelineHome home;
     private final ModelRegistry registry;
     private final BatchStore store;
     private final Training training;
@@ -67,6 +67,12 @@ public final class PipelineRunner {
 
     public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
             DriftCheck drift, Consumer<String> log) {
+        this(PipelineHome.local(home), registry, store, training, notifier, drift, log);
+    }
+
+    /** @param home where runs, the lock and the steps' hand-overs live: a directory or an object prefix */
+    public PipelineRunner(PipelineHome home, ModelRegistry registry, BatchStore store, Training training,
+            Notifier notifier, DriftCheck drift, Consumer<String> log) {
         this.drift = drift;
         this.home = home;
         this.registry = registry;
@@ -74,7 +80,7 @@ public final class PipelineRunner {
         this.training = training;
         this.notifier = notifier;
         this.log = log;
-        this.runs = RunStore.under(home);
+        this.runs = home.runs();
     }
 
     public RunStore runs() {
@@ -103,26 +109,26 @@ public final class PipelineRunner {
      * Refused with {@link PipelineLock.BusyException} while another run is in progress.
      */
     public RunRecord run(RetrainRequest request) {
-        try (PipelineLock ignored = PipelineLock.acquire(home.resolve("lock"))) {
+        try (PipelineLock lock = home.lock()) {
             Optional<RunRecord> interrupted = runs.list().reversed().stream().filter(r -> !r.finished()).findFirst();
             if (interrupted.isPresent()) {
                 log.accept("resuming run " + interrupted.get().id() + " at step " + interrupted.get().next()
                         + " (it was interrupted)");
-                return execute(interrupted.get());
+                return execute(interrupted.get(), lock);
             }
-            return execute(start(request));
+            return execute(start(request), lock);
         }
     }
 
     /** Runs a failed or interrupted run again from the step where it stopped. */
     public RunRecord resume(String runId) {
-        try (PipelineLock ignored = PipelineLock.acquire(home.resolve("lock"))) {
+        try (PipelineLock lock = home.lock()) {
             RunRecord run = runs.find(runId).orElseThrow(() -> new MnistException("no run " + runId));
             if (run.next() == null) {
                 throw new MnistException("run " + runId + " already finished: " + run.outcome());
             }
             log.accept("resuming run " + runId + " at step " + run.next());
-            return execute(run.with("running", null, null, run.next(), run.state(), run.steps()));
+            return execute(run.with("running", null, null, run.next(), run.state(), run.steps()), lock);
         }
     }
 
@@ -143,14 +149,15 @@ public final class PipelineRunner {
 
     /** What the steps of run {@code runId} may touch; also for running one step on its own. */
     public StepContext contextFor(String runId) {
-        return new StepContext(runId, home.resolve("work").resolve(runId), registry, store, runs, training, notifier,
-                drift, log);
+        return new StepContext(runId, home.workDir(runId), registry, store, runs, training, notifier, drift, log,
+                home.files(runId));
     }
 
-    private RunRecord execute(RunRecord run) {
+    private RunRecord execute(RunRecord run, PipelineLock lock) {
         StepContext context = contextFor(run.id());
         JsonNode executionContext = Graph.context(run.id());
         while (run.next() != null) {
+            lock.check(); // a run that lost a lease to another must not write its steps' results
             String name = run.next();
             State.Task task = graph.task(name);
             ObjectNode state = run.state().deepCopy();

@@ -36,7 +36,9 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
     public record Attempt(Output train, EvaluateStep.Output evaluate, GateStep.Output gate) {}
 
     /**
-     * @param artifact    the training artefact's directory (best weights, spec, history, provenance)
+     * @param artifact    where the training artefact is (best weights, spec, history, provenance): a
+     *                    directory, an {@code s3://} prefix, or an {@code s3://…/model.tar.gz} a SageMaker
+     *                    training job wrote; read through {@link org.mnistpipeline.pipeline.RunFiles}
      * @param lineage     what the challenger has learnt from, for its manifest
      * @param trainImages images it was trained on (validation split included)
      */
@@ -69,7 +71,10 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
         Path dir = dir(context, mode);
         TrainingArtifact artifact = context.training().train(plan.dataset(), plan.hyperparameters(), dir, true,
                 plan.warmStart());
-        return new Output(mode, dir.resolve(Training.ARTIFACT_DIR).toString(), champion.manifest().version(),
+        // Published for the evaluate and register steps, which may run elsewhere (an s3:// prefix then).
+        String location = context.files().publish(dir.resolve(Training.ARTIFACT_DIR),
+                dir.getFileName() + "/" + Training.ARTIFACT_DIR);
+        return new Output(mode, location, champion.manifest().version(),
                 plan.lineage(), plan.dataset().train().size(), plan.newImages(), plan.replayImages(),
                 artifact.info().history().size(), artifact.info().trainingSeconds(),
                 artifact.info().bestValidationAccuracy());
