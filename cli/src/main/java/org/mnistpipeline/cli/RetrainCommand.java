@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.monitor.DriftMonitor;
 import org.mnistpipeline.pipeline.DriftCheck;
+import org.mnistpipeline.pipeline.HomeFiles;
 import org.mnistpipeline.pipeline.Notifier;
 import org.mnistpipeline.pipeline.PipelineRunner;
 import org.mnistpipeline.pipeline.RetrainRequest;
@@ -171,7 +172,8 @@ final class RetrainCommand implements Callable<Integer> {
         URI hook = notifyUrl != null ? notifyUrl
                 : System.getenv("MNIST_NOTIFY_URL") != null ? URI.create(System.getenv("MNIST_NOTIFY_URL")) : null;
         return new PipelineRunner(home, context.registry(), context.batchStore(), context.pipelineTraining(),
-                Notifier.of(home.resolve("notifications.jsonl"), hook), drift, context.err::println);
+                Notifier.of(home.resolve("notifications.jsonl"), hook), drift, context.err::println,
+                HomeFiles.local(context.locations.home()));
     }
 
     static void print(Context context, RunRecord run, boolean json) {
@@ -242,7 +244,8 @@ final class RetrainCommand implements Callable<Integer> {
         RetrainCommand parent;
 
         @Parameters(paramLabel = "STEP", description = "ingest, validate, decide, train, evaluate, gate, register,"
-                + " promote, reject or notify")
+                + " promote, reject or notify; or a deployment's step: stage-training, collect-training,"
+                + " package-model, rollback")
         String step;
 
         @Option(names = "--state", required = true, description = "The pipeline state: {\"request\": {...}, ...}.")

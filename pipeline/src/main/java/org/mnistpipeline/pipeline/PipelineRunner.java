@@ -20,14 +20,18 @@ import org.mnistpipeline.pipeline.RunStore.StepRun;
 import org.mnistpipeline.pipeline.graph.Graph;
 import org.mnistpipeline.pipeline.graph.State;
 import org.mnistpipeline.pipeline.graph.StepErrors;
+import org.mnistpipeline.pipeline.steps.CollectTrainingStep;
 import org.mnistpipeline.pipeline.steps.DecideStep;
 import org.mnistpipeline.pipeline.steps.EvaluateStep;
 import org.mnistpipeline.pipeline.steps.GateStep;
 import org.mnistpipeline.pipeline.steps.IngestStep;
 import org.mnistpipeline.pipeline.steps.NotifyStep;
+import org.mnistpipeline.pipeline.steps.PackageModelStep;
 import org.mnistpipeline.pipeline.steps.PromoteStep;
 import org.mnistpipeline.pipeline.steps.RegisterStep;
 import org.mnistpipeline.pipeline.steps.RejectStep;
+import org.mnistpipeline.pipeline.steps.RollbackStep;
+import org.mnistpipeline.pipeline.steps.StageTrainingStep;
 import org.mnistpipeline.pipeline.steps.TrainStep;
 import org.mnistpipeline.pipeline.steps.ValidateStep;
 import org.mnistpipeline.registry.ModelRegistry;
@@ -46,6 +50,14 @@ public final class PipelineRunner {
     public static final Map<String, Step<?, ?>> STEPS = steps(new IngestStep(), new ValidateStep(), new DecideStep(),
             new TrainStep(), new EvaluateStep(), new GateStep(), new RegisterStep(), new PromoteStep(),
             new RejectStep(), new NotifyStep());
+    /**
+     * Steps no graph state runs, for deployments that split or follow a graph step: an AWS binding
+     * stages a SageMaker training job and collects its result around {@code train}, packages the
+     * promoted model for an endpoint and rolls the alias back when its rollout fails. Run through
+     * the same task contract ({@link #runStep}).
+     */
+    public static final Map<String, Step<?, ?>> DEPLOYMENT_STEPS = steps(new StageTrainingStep(),
+            new CollectTrainingStep(), new PackageModelStep(), new RollbackStep());
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -57,6 +69,7 @@ public final class PipelineRunner {
     private final DriftCheck drift;
     private final Consumer<String> log;
     private final RunStore runs;
+    private final HomeFiles files;
     private final Graph graph = RetrainGraph.definition();
 
     /** @param home the pipeline's directory: {@code runs/}, {@code work/}, the lock and the notifications */
@@ -67,6 +80,13 @@ public final class PipelineRunner {
 
     public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
             DriftCheck drift, Consumer<String> log) {
+        this(home, registry, store, training, notifier, drift, log, HomeFiles.local(home));
+    }
+
+    /** @param files MNIST_HOME's files that other services read by location (the steps' {@link StepContext#files}) */
+    public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
+            DriftCheck drift, Consumer<String> log, HomeFiles files) {
+        this.files = files;
         this.drift = drift;
         this.home = home;
         this.registry = registry;
@@ -144,7 +164,7 @@ public final class PipelineRunner {
     /** What the steps of run {@code runId} may touch; also for running one step on its own. */
     public StepContext contextFor(String runId) {
         return new StepContext(runId, home.resolve("work").resolve(runId), registry, store, runs, training, notifier,
-                drift, log);
+                drift, log, files);
     }
 
     private RunRecord execute(RunRecord run) {
@@ -240,9 +260,10 @@ public final class PipelineRunner {
     }
 
     private static Step<?, ?> step(String name) {
-        Step<?, ?> step = STEPS.get(name);
+        Step<?, ?> step = STEPS.containsKey(name) ? STEPS.get(name) : DEPLOYMENT_STEPS.get(name);
         if (step == null) {
-            throw new IllegalArgumentException("unknown step '" + name + "'; steps are " + STEPS.keySet());
+            throw new IllegalArgumentException("unknown step '" + name + "'; steps are " + STEPS.keySet() + " and "
+                    + DEPLOYMENT_STEPS.keySet());
         }
         return step;
     }

@@ -51,7 +51,7 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
         LabeledImages holdout = input.decide().batches().isEmpty() ? null
                 : corpus.holdouts(input.decide().batches(), input.request().holdoutFraction());
         byte[] championOnnx = ReleaseService.onnxOf(champion);
-        TrainingArtifact artifact = TrainingArtifact.read(Path.of(input.train().artifact()));
+        TrainingArtifact artifact = TrainStep.artifact(input.train().artifact(), context);
         Path dir = context.workDir().resolve("evaluate-" + input.train().mode().name().toLowerCase(Locale.ROOT));
         EvaluatedModel challenger = new ReleaseService(context.log()).evaluate(artifact, test, dir);
         Scores championScores = new Scores(manifest.version(), OnnxScoring.accuracy(championOnnx, manifest.version(),

@@ -55,7 +55,7 @@ public final class RegisterStep implements Step<RegisterStep.Input, RegisterStep
             return new Output(earlier.get().version(), earlier.get().parent(),
                     earlier.get().metrics().getOrDefault("test_accuracy", Double.NaN));
         }
-        TrainingArtifact artifact = TrainingArtifact.read(Path.of(input.train().artifact()));
+        TrainingArtifact artifact = TrainStep.artifact(input.train().artifact(), context);
         EvaluatedModel evaluated = EvaluatedModel.read(Path.of(input.evaluate().evaluation()), artifact);
         Map<String, String> provenance = new LinkedHashMap<>(input.train().lineage().asProvenance());
         provenance.put(RUN, context.runId());

@@ -59,7 +59,7 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
 
     @Override
     public Output run(Input input, StepContext context) {
-        Mode mode = input.fallback() != null ? input.fallback().mode() : input.decide().mode();
+        Mode mode = mode(input);
         ModelPackage champion = context.registry().get(input.decide().champion());
         TrainingPlan plan = TrainingPlan.of(mode, input.request(), input.decide().batches(), champion,
                 context.store());
@@ -69,9 +69,37 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
         Path dir = dir(context, mode);
         TrainingArtifact artifact = context.training().train(plan.dataset(), plan.hyperparameters(), dir, true,
                 plan.warmStart());
-        return new Output(mode, dir.resolve(Training.ARTIFACT_DIR).toString(), champion.manifest().version(),
-                plan.lineage(), plan.dataset().train().size(), plan.newImages(), plan.replayImages(),
+        return output(plan, champion.manifest().version(), dir.resolve(Training.ARTIFACT_DIR).toString(), artifact);
+    }
+
+    /** The mode this attempt trains in: the fallback's when the graph fell back, else the decision's. */
+    public static Mode mode(Input input) {
+        return input.fallback() != null ? input.fallback().mode() : input.decide().mode();
+    }
+
+    /**
+     * The step's output for {@code artifact}, trained on {@code plan} from champion {@code parent}
+     * and stored at {@code location}: the same whether this step trained it or a training job did.
+     */
+    public static Output output(TrainingPlan plan, String parent, String location, TrainingArtifact artifact) {
+        return output(plan.mode(), parent, plan.lineage(), plan.dataset().train().size(), plan.newImages(),
+                plan.replayImages(), location, artifact);
+    }
+
+    /** As {@link #output(TrainingPlan, String, String, TrainingArtifact)}, from the plan's figures. */
+    public static Output output(Mode mode, String parent, Lineage lineage, int trainImages, int newImages,
+            int replayImages, String location, TrainingArtifact artifact) {
+        return new Output(mode, location, parent, lineage, trainImages, newImages, replayImages,
                 artifact.info().history().size(), artifact.info().trainingSeconds(),
                 artifact.info().bestValidationAccuracy());
+    }
+
+    /**
+     * Reads and verifies the artefact at {@code location}: a directory (what this step leaves) or a
+     * {@code model.tar.gz} (what a SageMaker training job leaves), wherever MNIST_HOME's files are.
+     */
+    public static TrainingArtifact artifact(String location, StepContext context) {
+        Path local = context.files().fetch(location, context.workDir().resolve("artifacts"));
+        return java.nio.file.Files.isDirectory(local) ? TrainingArtifact.read(local) : TrainingArtifact.readTarGz(local);
     }
 }
