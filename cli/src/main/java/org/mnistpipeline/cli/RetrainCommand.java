@@ -260,10 +260,7 @@ final class RetrainCommand implements Callable<Integer> {
             Context context = parent.root.context;
             try {
                 ObjectNode state = (ObjectNode) Json.read(stateFile, JsonNode.class);
-                StepContext stepContext = runner(context, null, DriftCheck.fromSummaries(
-                        context.locations.monitoring(), Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD))
-                        .contextFor(runId);
-                context.out.println(Json.pretty(PipelineRunner.runStep(step, state, stepContext)));
+                context.out.println(Json.pretty(runStep(context, step, state, runId)));
                 return 0;
             } catch (RuntimeException e) {
                 java.util.Map<String, String> error = new java.util.LinkedHashMap<>();
@@ -273,6 +270,17 @@ final class RetrainCommand implements Callable<Integer> {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The task contract: step {@code step} of run {@code runId} on {@code state}, against MNIST_HOME, returning the
+     * step's output. {@code mnist retrain step} and the step-runner function ({@link StepRunnerHandler}) both run
+     * steps through this.
+     */
+    static JsonNode runStep(Context context, String step, ObjectNode state, String runId) {
+        StepContext stepContext = runner(context, null, DriftCheck.fromSummaries(context.locations.monitoring(),
+                Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD)).contextFor(runId);
+        return PipelineRunner.runStep(step, state, stepContext);
     }
 
     /**
