@@ -31,24 +31,11 @@ class ContainerEntrypointTest {
     Path tmp;
 
     private Path appHome() throws Exception {
-        // This test's class path stands in for lib/*: every entry linked in as NNN.jar (the java
-        // launcher expands lib/* by name; a directory behind a .jar name still loads as a directory).
-        String[] entries = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
-        Path app = tmp.resolve("app");
-        for (String part : List.of("cli", "server")) {
-            Path lib = Files.createDirectories(app.resolve(part).resolve("lib"));
-            for (int i = 0; i < entries.length; i++) {
-                Files.createSymbolicLink(lib.resolve(String.format("%03d.jar", i)), Path.of(entries[i]).toAbsolutePath());
-            }
-            // The module jar itself: an empty directory is a valid class path entry.
-            Files.createDirectories(tmp.resolve("empty"));
-            Files.createSymbolicLink(app.resolve(part).resolve("mnist-" + part + ".jar"), tmp.resolve("empty"));
-        }
-        return app;
+        return ContainerTrees.appHome(tmp);
     }
 
     private ProcessBuilder entrypoint(Path app, Path optMl, String... args) {
-        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("docker/entrypoint.sh");
+        Path script = ContainerTrees.entrypoint();
         List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
