@@ -39,7 +39,8 @@ import org.mnistpipeline.registry.ModelPackage;
  * deployment are recorded and answered by an in-memory account whose endpoint can be told to roll an update back.
  *
  * <p>MNIST_HOME is a local directory: the one setting that says where the registry, data store and channels live.
- * On real MNIST (a champion trained on 5,000 images), an incremental run promotes and deploys; a rollout whose
+ * On real MNIST (a champion trained on 5,000 images), an incremental run promotes and deploys, with the same
+ * registry as the local runner leaves; a run that falls back to a full retrain (a second training job) and whose
  * endpoint update the guardrails roll back ends with the registry's alias rolled back; a second concurrent
  * execution does nothing.
  */
@@ -161,18 +162,32 @@ class AwsBindingExecutionTest {
     }
 
     @Test
-    void aRolloutTheGuardrailsRollBackEndsFailedWithTheRegistryAliasRolledBackAndNothingElseMoved() throws Exception {
+    void aFallbackTrainsAsASecondJobAndARolloutTheGuardrailsRollBackEndsWithTheRegistryAliasRolledBack()
+            throws Exception {
         Path home = RetrainFixture.championIn(tmp.resolve("home"));
-        Path batch = RetrainFixture.batch(tmp.resolve("batch"), 54_000, 1500, "thick");
+        // As StepFunctionsExecutionTest's fallback: the incremental challenger fails the gate, the full one passes.
+        Path batch = RetrainFixture.relabelledBatch(tmp.resolve("batch"), 52_000, 2000, "thick:2+slant:30");
         RetrainRequest request = RetrainRequest.builder().sources(List.of(batch.toString())).reason("inbox")
-                .incrementalEpochs(1).tolerancePoints(5.0).build();
+                .replayRatio(0.0).learningRateScale(1.0).tolerancePoints(15.0).build();
 
-        JsonNode run = execute(home, request, "inbox-batch-7", Map.of("failEndpointUpdate", true));
+        JsonNode run = execute(home, request, "inbox_batch_7", Map.of("failEndpointUpdate", true));
 
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("FAILED");
         assertThat(run.path("error").asText()).isEqualTo("RolloutFailed");
         assertThat(steps(run)).containsExactly("ingest", "validate", "decide", "stage-training", "collect-training",
-                "evaluate", "gate", "register", "promote", "package-model", "rollback");
+                "evaluate", "gate", "stage-training", "collect-training", "evaluate", "gate", "register", "promote",
+                "package-model", "rollback");
+        // The fallback re-entered train through its staging: a second job under a new name.
+        List<String> jobs = new ArrayList<>();
+        run.path("calls").forEach(c -> {
+            if (c.path("action").asText().equals("sagemaker:createTrainingJob")) {
+                jobs.add(c.at("/parameters/TrainingJobName").asText());
+            }
+        });
+        assertThat(jobs).hasSize(2);
+        assertThat(jobs.get(0)).matches("mnist-inc-inbox-batch-7-[0-9a-f]{8}");
+        assertThat(jobs.get(1)).matches("mnist-full-inbox-batch-7-[0-9a-f]{8}");
+
         JsonNode rollback = task(run, "rollback").get("output");
         assertThat(rollback.get("rolledBack").asBoolean()).isTrue();
         assertThat(rollback.get("from").asText()).isEqualTo("v2");
@@ -184,6 +199,7 @@ class AwsBindingExecutionTest {
         assertThat(registry.alias("production")).contains("v1");
         assertThat(registry.history("production").getLast().reason()).isEqualTo("rollback");
         assertThat(registry.list()).extracting(ModelManifest::version).containsExactly("v1", "v2");
+        assertThat(registry.get("v2").manifest().provenance()).containsEntry("pipeline.mode", "full");
         // The endpoint rolled itself back; the function and the parameter were never touched.
         JsonNode account = run.get("account");
         assertThat(account.at("/endpoint/config").asText()).isEqualTo(INITIAL_CONFIG);

@@ -55,12 +55,27 @@ final class RetrainFixture {
 
     /** {@code count} MNIST training images from {@code from} (beyond the champion's), shifted, as an IDX batch. */
     static synchronized Path batch(Path dir, int from, int count, String shift) {
-        LabeledImages images = mnistTrain.select(IntStream.range(from, from + count).toArray());
-        if (shift != null) {
-            images = Shifts.apply(images, shift, 11);
-        }
-        Idx.write(dir, "batch", images);
+        Idx.write(dir, "batch", images(from, count, shift));
         return dir;
+    }
+
+    /**
+     * As {@link #batch}, every label one up: a consistent relabelling a model can learn, which a champion fine-tuned
+     * on it alone (no replay, full learning rate) learns at the cost of the original digits.
+     */
+    static synchronized Path relabelledBatch(Path dir, int from, int count, String shift) {
+        LabeledImages images = images(from, count, shift);
+        byte[] labels = images.labels().clone();
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = (byte) ((labels[i] + 1) % 10);
+        }
+        Idx.write(dir, "batch", new LabeledImages(images.pixels(), labels, 28, 28, 10));
+        return dir;
+    }
+
+    private static LabeledImages images(int from, int count, String shift) {
+        LabeledImages images = mnistTrain.select(IntStream.range(from, from + count).toArray());
+        return shift == null ? images : Shifts.apply(images, shift, 11);
     }
 
     /** The pipeline's steps in this process, on {@code home}, as run {@code runId}. */
