@@ -243,7 +243,8 @@ final class RetrainCommand implements Callable<Integer> {
         RetrainCommand parent;
 
         @Parameters(paramLabel = "STEP", description = "ingest, validate, decide, train, evaluate, gate, register,"
-                + " promote, reject or notify")
+                + " promote, reject or notify; or a deployment's step: stage-training, collect-training,"
+                + " package-model, rollback")
         String step;
 
         @Option(names = "--state", required = true, description = "The pipeline state: {\"request\": {...}, ...}.")
@@ -258,9 +259,7 @@ final class RetrainCommand implements Callable<Integer> {
             Context context = parent.root.context;
             try {
                 ObjectNode state = (ObjectNode) Json.read(stateFile, JsonNode.class);
-                StepContext stepContext = runner(context, null, context.pipelineStores().drift(
-                        Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD)).contextFor(runId);
-                context.out.println(Json.pretty(PipelineRunner.runStep(step, state, stepContext)));
+                context.out.println(Json.pretty(runStep(context, step, state, runId)));
                 return 0;
             } catch (RuntimeException e) {
                 java.util.Map<String, String> error = new java.util.LinkedHashMap<>();
@@ -270,6 +269,17 @@ final class RetrainCommand implements Callable<Integer> {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The task contract: step {@code step} of run {@code runId} on {@code state}, against MNIST_HOME, returning the
+     * step's output. {@code mnist retrain step} and the step-runner function ({@link StepRunnerHandler}) both run
+     * steps through this.
+     */
+    static JsonNode runStep(Context context, String step, ObjectNode state, String runId) {
+        StepContext stepContext = runner(context, null, context.pipelineStores().drift(
+                Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD)).contextFor(runId);
+        return PipelineRunner.runStep(step, state, stepContext);
     }
 
     /**

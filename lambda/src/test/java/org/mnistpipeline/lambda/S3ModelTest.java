@@ -15,8 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mnistpipeline.inference.LocalModelLoader;
 import org.mnistpipeline.inference.ModelLoader;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.registry.ObjectModelRegistry;
 import org.mnistpipeline.s3.S3Objects;
 import org.mnistpipeline.store.ObjectPath;
 
@@ -132,5 +134,35 @@ class S3ModelTest {
         env.put(FunctionModels.MODEL_URI, "/var/task/model");
         assertThatThrownBy(() -> FunctionModels.loader(env, Harness.config()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an s3:// URI");
+    }
+
+    @Test
+    void withMnistHomeInS3TheFunctionServesWhatTheAliasNamesUnlessAVersionIsPinned() throws Exception {
+        ObjectPath home = new ObjectPath(version.bucket(), "home");
+        Map<String, String> env = new HashMap<>(moto.environment());
+        env.put(FunctionModels.HOME, home.toString());
+        LambdaConfig zipModel = LambdaConfig.defaults(Harness.modelDir());
+        // A fresh deployment: no production alias yet, so the model bundled in the zip.
+        assertThat(FunctionModels.loader(env, zipModel)).isInstanceOf(LocalModelLoader.class);
+
+        // A whole package registered as training does (weights included), then released with its ONNX export.
+        ObjectPath otherHome = new ObjectPath(version.bucket(), "other-home");
+        env.put(FunctionModels.HOME, otherHome.toString());
+        ObjectModelRegistry registry = new ObjectModelRegistry(s3, otherHome.resolve("registry"), tmp.resolve("scratch"));
+        Path staged = tmp.resolve("staged");
+        org.mnistpipeline.io.FileTrees.copy(Path.of("../export/src/test/resources/fixtures/small-v1"), staged);
+        assertThat(registry.register(staged).version()).isEqualTo("v1");
+        registry.addFiles("v1", Map.of("model.onnx", Files.readAllBytes(Harness.modelDir().resolve("model.onnx"))));
+        assertThat(FunctionModels.loader(env, zipModel)).isInstanceOf(LocalModelLoader.class);
+        registry.promote("v1", "production");
+        ModelLoader byAlias = FunctionModels.loader(env, LambdaConfig.defaults(tmp.resolve("no-model-here")));
+        assertThat(byAlias.toString()).contains(otherHome.resolve("registry/models/v1").toString());
+        assertThat(byAlias.load().version()).isEqualTo("v1");
+
+        env.put(FunctionModels.VERSION, "v9"); // pinned by the pipeline's deploy states: not the alias's
+        assertThat(FunctionModels.loader(env, zipModel).toString()).contains(otherHome.resolve("registry/models/v9").toString());
+        env.put(FunctionModels.ALIAS, "staging");
+        env.remove(FunctionModels.VERSION);
+        assertThat(FunctionModels.loader(env, zipModel)).isInstanceOf(LocalModelLoader.class);
     }
 }

@@ -21,12 +21,25 @@ import org.mnistpipeline.store.ObjectStorage;
  * so that a reader that finds it finds the rest; a fetch downloads into a fresh scratch directory
  * every time, so a step run again never reads an earlier attempt's copy.
  */
-record ObjectRunFiles(ObjectStorage storage, ObjectPath prefix, Path scratch) implements RunFiles {
+record ObjectRunFiles(ObjectStorage storage, ObjectPath prefix, ObjectPath home, Path scratch) implements RunFiles {
     private static final String CHECKSUMS = "SHA256SUMS";
 
     @Override
     public String publish(Path local, String name) {
-        ObjectPath target = prefix.resolve(name);
+        return publishTo(prefix.resolve(name), local);
+    }
+
+    @Override
+    public String location(String key) {
+        return home.resolve(key).toString();
+    }
+
+    @Override
+    public String publishAt(String key, Path local) {
+        return publishTo(home.resolve(key), local);
+    }
+
+    private String publishTo(ObjectPath target, Path local) {
         if (Files.isRegularFile(local)) {
             storage.upload(target, local);
             return target.toString();

@@ -32,21 +32,27 @@ public interface PipelineHome {
     /** For messages: the directory or the {@code s3://} prefix. */
     String location();
 
-    /** A pipeline in the directory {@code dir} (what {@code $MNIST_HOME/pipeline} is locally). */
+    /**
+     * A pipeline in the directory {@code dir}, which is {@code $MNIST_HOME/pipeline}: its parent is
+     * MNIST_HOME, where {@link RunFiles#publishAt} places files for other services.
+     */
     static PipelineHome local(Path dir) {
-        return new Local(dir);
+        Path absolute = dir.toAbsolutePath().normalize();
+        return new Local(absolute, absolute.getParent() != null ? absolute.getParent() : absolute);
     }
 
     /**
      * A pipeline under {@code root} in {@code storage}, working in {@code scratch} on this machine;
      * runs on any machine sharing the prefix exclude each other through a lease of {@code leaseTtl}.
+     * {@code root} is {@code <MNIST_HOME>/pipeline}; {@code home} is MNIST_HOME itself.
      */
-    static PipelineHome objects(ObjectStorage storage, ObjectPath root, Path scratch, Duration leaseTtl) {
-        return new Shared(storage, root, scratch, leaseTtl);
+    static PipelineHome objects(ObjectStorage storage, ObjectPath root, ObjectPath home, Path scratch,
+            Duration leaseTtl) {
+        return new Shared(storage, root, home, scratch, leaseTtl);
     }
 
     /** See {@link #local}. */
-    record Local(Path dir) implements PipelineHome {
+    record Local(Path dir, Path home) implements PipelineHome {
         @Override
         public RunStore runs() {
             return RunStore.under(dir);
@@ -64,7 +70,7 @@ public interface PipelineHome {
 
         @Override
         public RunFiles files(String runId) {
-            return RunFiles.local();
+            return RunFiles.local(home);
         }
 
         @Override
@@ -79,7 +85,8 @@ public interface PipelineHome {
     }
 
     /** See {@link #objects}. */
-    record Shared(ObjectStorage storage, ObjectPath root, Path scratch, Duration leaseTtl) implements PipelineHome {
+    record Shared(ObjectStorage storage, ObjectPath root, ObjectPath home, Path scratch, Duration leaseTtl)
+            implements PipelineHome {
         @Override
         public RunStore runs() {
             return new ObjectRunStore(storage, root.resolve("runs"));
@@ -97,7 +104,7 @@ public interface PipelineHome {
 
         @Override
         public RunFiles files(String runId) {
-            return RunFiles.objects(storage, root.resolve("work").resolve(runId), workDir(runId));
+            return RunFiles.objects(storage, root.resolve("work").resolve(runId), home, workDir(runId));
         }
 
         @Override

@@ -20,14 +20,18 @@ import org.mnistpipeline.pipeline.RunStore.StepRun;
 import org.mnistpipeline.pipeline.graph.Graph;
 import org.mnistpipeline.pipeline.graph.State;
 import org.mnistpipeline.pipeline.graph.StepErrors;
+import org.mnistpipeline.pipeline.steps.CollectTrainingStep;
 import org.mnistpipeline.pipeline.steps.DecideStep;
 import org.mnistpipeline.pipeline.steps.EvaluateStep;
 import org.mnistpipeline.pipeline.steps.GateStep;
 import org.mnistpipeline.pipeline.steps.IngestStep;
 import org.mnistpipeline.pipeline.steps.NotifyStep;
+import org.mnistpipeline.pipeline.steps.PackageModelStep;
 import org.mnistpipeline.pipeline.steps.PromoteStep;
 import org.mnistpipeline.pipeline.steps.RegisterStep;
 import org.mnistpipeline.pipeline.steps.RejectStep;
+import org.mnistpipeline.pipeline.steps.RollbackStep;
+import org.mnistpipeline.pipeline.steps.StageTrainingStep;
 import org.mnistpipeline.pipeline.steps.TrainStep;
 import org.mnistpipeline.pipeline.steps.ValidateStep;
 import org.mnistpipeline.registry.ModelRegistry;
@@ -46,6 +50,14 @@ public final class PipelineRunner {
     public static final Map<String, Step<?, ?>> STEPS = steps(new IngestStep(), new ValidateStep(), new DecideStep(),
             new TrainStep(), new EvaluateStep(), new GateStep(), new RegisterStep(), new PromoteStep(),
             new RejectStep(), new NotifyStep());
+    /**
+     * Steps no graph state runs, for deployments that split or follow a graph step: an AWS binding
+     * stages a SageMaker training job and collects its result around {@code train}, packages the
+     * promoted model for an endpoint and rolls the alias back when its rollout fails. Run through
+     * the same task contract ({@link #runStep}).
+     */
+    public static final Map<String, Step<?, ?>> DEPLOYMENT_STEPS = steps(new StageTrainingStep(),
+            new CollectTrainingStep(), new PackageModelStep(), new RollbackStep());
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -247,9 +259,10 @@ public final class PipelineRunner {
     }
 
     private static Step<?, ?> step(String name) {
-        Step<?, ?> step = STEPS.get(name);
+        Step<?, ?> step = STEPS.containsKey(name) ? STEPS.get(name) : DEPLOYMENT_STEPS.get(name);
         if (step == null) {
-            throw new IllegalArgumentException("unknown step '" + name + "'; steps are " + STEPS.keySet());
+            throw new IllegalArgumentException("unknown step '" + name + "'; steps are " + STEPS.keySet() + " and "
+                    + DEPLOYMENT_STEPS.keySet());
         }
         return step;
     }

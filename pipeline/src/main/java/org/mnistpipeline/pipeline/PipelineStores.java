@@ -37,7 +37,8 @@ public final class PipelineStores {
     /** Runs, lock, notifications and hand-overs between steps. */
     public PipelineHome pipeline() {
         return home.shared()
-                ? PipelineHome.objects(home.storage(), home.prefix("pipeline"), home.scratch("pipeline"),
+                ? PipelineHome.objects(home.storage(), home.prefix("pipeline"), home.locations().sharedHome(),
+                        home.scratch("pipeline"),
                         ObjectPipelineLock.DEFAULT_TTL)
                 : PipelineHome.local(home.locations().pipeline());
     }

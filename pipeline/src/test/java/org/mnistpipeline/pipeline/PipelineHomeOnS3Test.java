@@ -66,7 +66,7 @@ class PipelineHomeOnS3Test {
     }
 
     private PipelineHome machine(String name) {
-        return PipelineHome.objects(s3, root, tmp.resolve("scratch-" + name), Duration.ofMinutes(10));
+        return PipelineHome.objects(s3, root, root, tmp.resolve("scratch-" + name), Duration.ofMinutes(10));
     }
 
     /** The weights of a small CNN's first layer and a two-epoch history: what an artefact holds, small. */

@@ -61,7 +61,7 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
 
     @Override
     public Output run(Input input, StepContext context) {
-        Mode mode = input.fallback() != null ? input.fallback().mode() : input.decide().mode();
+        Mode mode = mode(input);
         ModelPackage champion = context.registry().get(input.decide().champion());
         TrainingPlan plan = TrainingPlan.of(mode, input.request(), input.decide().batches(), champion,
                 context.store());
@@ -74,8 +74,27 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
         // Published for the evaluate and register steps, which may run elsewhere (an s3:// prefix then).
         String location = context.files().publish(dir.resolve(Training.ARTIFACT_DIR),
                 dir.getFileName() + "/" + Training.ARTIFACT_DIR);
-        return new Output(mode, location, champion.manifest().version(),
-                plan.lineage(), plan.dataset().train().size(), plan.newImages(), plan.replayImages(),
+        return output(plan, champion.manifest().version(), location, artifact);
+    }
+
+    /** The mode this attempt trains in: the fallback's when the graph fell back, else the decision's. */
+    public static Mode mode(Input input) {
+        return input.fallback() != null ? input.fallback().mode() : input.decide().mode();
+    }
+
+    /**
+     * The step's output for {@code artifact}, trained on {@code plan} from champion {@code parent}
+     * and stored at {@code location}: the same whether this step trained it or a training job did.
+     */
+    public static Output output(TrainingPlan plan, String parent, String location, TrainingArtifact artifact) {
+        return output(plan.mode(), parent, plan.lineage(), plan.dataset().train().size(), plan.newImages(),
+                plan.replayImages(), location, artifact);
+    }
+
+    /** As {@link #output(TrainingPlan, String, String, TrainingArtifact)}, from the plan's figures. */
+    public static Output output(Mode mode, String parent, Lineage lineage, int trainImages, int newImages,
+            int replayImages, String location, TrainingArtifact artifact) {
+        return new Output(mode, location, parent, lineage, trainImages, newImages, replayImages,
                 artifact.info().history().size(), artifact.info().trainingSeconds(),
                 artifact.info().bestValidationAccuracy());
     }
