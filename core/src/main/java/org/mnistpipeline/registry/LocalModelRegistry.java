@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.DirectoryLock;
+import org.mnistpipeline.io.DiskProblems;
 import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.OwnedDirectory;
 import org.mnistpipeline.io.Json;
@@ -566,21 +567,9 @@ public final class LocalModelRegistry implements ModelRegistry {
 
     private RegistryException ioFailure(Exception e) {
         Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
-                    && fs.getReason().contains("Read-only file system")) {
-                return new RegistryException("registry " + root + " is on a read-only file system: reading and"
-                        + " serving work, but registering, promoting, rolling back and deleting need it writable;"
-                        + " run them where the registry is mounted read-write", e);
-            }
-            if (t instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
-                    && fs.getReason().contains("No space left on device")) {
-                return new RegistryException("registry " + root + ": no space left on device (" + fs.getFile()
-                        + "); nothing was changed: free some space and run the command again", e);
-            }
-        }
-        return new RegistryException("registry " + root + ": " + (cause.getMessage() == null ? cause.toString()
-                : cause.getMessage()) + "; check that the directory exists, is writable and has free space", e);
+        return new RegistryException(DiskProblems.describe(e, "registry " + root)
+                .orElse("registry " + root + ": " + (cause.getMessage() == null ? cause.toString() : cause.getMessage())
+                        + "; check that the directory exists, is writable and has free space"), e);
     }
 
     /** Copies plain files only (symlinks are refused), dropping any old SHA256SUMS: we re-seal. */

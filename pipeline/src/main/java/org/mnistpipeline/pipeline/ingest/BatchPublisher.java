@@ -250,8 +250,9 @@ final class BatchPublisher {
         } catch (NoSuchFileException e) {
             throw new DataException("data store " + root + ": " + e.getMessage() + " disappeared while ingesting", e);
         } catch (IOException | UncheckedIOException e) {
-            throw new DataException("data store " + root + ": " + e.getMessage()
-                    + "; check that the directory is writable and has free space", e);
+            throw new DataException(org.mnistpipeline.io.DiskProblems.describe(e, "data store " + root)
+                    .orElse("data store " + root + ": " + e.getMessage()
+                            + "; check that the directory is writable and has free space"), e);
         }
     }
 }
