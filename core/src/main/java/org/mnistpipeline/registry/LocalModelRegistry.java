@@ -327,6 +327,33 @@ public final class LocalModelRegistry implements ModelRegistry {
         return result;
     }
 
+    /** {@code SHA256SUMS}'s digest plus the name, size and modification time of every file in the package. */
+    @Override
+    public String contentToken(String version) {
+        if (!isVersion(version)) {
+            throw new RegistryException.NotFound("'" + version + "' is not a version such as v3");
+        }
+        Path dir = packageDir(version);
+        if (!Files.isDirectory(dir)) {
+            throw notFound(version);
+        }
+        StringBuilder token = new StringBuilder(version).append(';');
+        try (var files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+                token.append(dir.relativize(file)).append(':').append(attrs.size()).append(':')
+                        .append(attrs.lastModifiedTime().toMillis()).append(';');
+            }
+            Path sums = dir.resolve(ModelPackage.CHECKSUMS);
+            if (Files.isRegularFile(sums)) {
+                token.append(org.mnistpipeline.io.Sha256.of(Files.readAllBytes(sums)));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw ioFailure(e);
+        }
+        return org.mnistpipeline.io.Sha256.of(token.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     @Override
     public List<AliasChange> history(String alias) {
         checkAliasName(alias);

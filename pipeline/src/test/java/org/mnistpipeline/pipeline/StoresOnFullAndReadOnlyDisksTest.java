@@ -140,6 +140,7 @@ class StoresOnFullAndReadOnlyDisksTest {
             assertThat(registry.list()).hasSize(2);
             assertThat(registry.aliases()).isEqualTo(Map.of("production", "v2"));
             assertThat(registry.history("production")).hasSize(2);
+            assertThat(registry.contentToken("v2")).isEqualTo(writable.contentToken("v2"));
             for (Runnable write : List.<Runnable>of(() -> registry.rollback("production"),
                     () -> registry.promote("v1", "staging"), () -> registry.delete("v1"))) {
                 assertThatThrownBy(write::run).isInstanceOf(RegistryException.class)
