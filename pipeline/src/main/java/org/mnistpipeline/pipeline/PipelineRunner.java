@@ -60,6 +60,7 @@ public final class PipelineRunner {
     private final DriftCheck drift;
     private final Consumer<String> log;
     private final RunStore runs;
+    private final Consumer<String> crashPoint;
 
     /** @param home the pipeline's directory: {@code runs/}, {@code work/}, the lock and the notifications */
     public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
@@ -69,6 +70,16 @@ public final class PipelineRunner {
 
     public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
             DriftCheck drift, Consumer<String> log) {
+        this(home, registry, store, training, notifier, drift, log, point -> { });
+    }
+
+    /**
+     * {@code crashPoint} is told "STEP started" before each step runs and "STEP done" after it
+     * returned, before its result is saved: crash tests kill the process there.
+     */
+    PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
+            DriftCheck drift, Consumer<String> log, Consumer<String> crashPoint) {
+        this.crashPoint = crashPoint;
         this.drift = drift;
         this.home = home;
         this.registry = registry;
@@ -161,7 +172,9 @@ public final class PipelineRunner {
             try {
                 Invocation<?, ?> call = Invocation.of(step(name), state);
                 input = Json.mapper().valueToTree(call.input());
+                crashPoint.accept(name + " started");
                 JsonNode output = call.run(context);
+                crashPoint.accept(name + " done");
                 if ("gate".equals(name) && fallsBack(state, output)) {
                     // Keep the incremental attempt's record in the state before the full retrain overwrites it.
                     ObjectNode attempt1 = Json.mapper().createObjectNode();

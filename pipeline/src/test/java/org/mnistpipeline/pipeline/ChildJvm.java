@@ -27,8 +27,13 @@ public final class ChildJvm {
 
     private static List<String> command(String heap, Class<?> main, String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx" + heap, "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
-                "-cp", System.getProperty("java.class.path"), main.getName()));
+                .toString(), "-Xmx" + heap, "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"));
+        // What the build gives the test JVM for DJL (offline, native access) applies to the child too.
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-Dai.djl") || a.startsWith("--enable-native-access")
+                        || a.startsWith("--sun-misc-unsafe-memory-access"))
+                .forEach(command::add);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         return command;
     }
