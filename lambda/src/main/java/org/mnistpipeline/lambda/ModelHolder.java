@@ -56,6 +56,11 @@ final class ModelHolder {
         if (!loading.tryLock()) {
             throw new RequestException.RetryLater("the model is being loaded; retry in 1 s", FIRST_RETRY, null);
         }
+        return loadAndUnlock();
+    }
+
+    /** With {@link #loading} held: loads unless another holder of the lock did, then releases it. */
+    private Predictor loadAndUnlock() {
         try {
             if (predictor == null) {
                 load();
@@ -93,14 +98,7 @@ final class ModelHolder {
      */
     Predictor loadNow() {
         loading.lock();
-        try {
-            if (predictor == null) {
-                load();
-            }
-            return predictor;
-        } finally {
-            loading.unlock();
-        }
+        return loadAndUnlock();
     }
 
     Optional<Predictor> peek() {
