@@ -131,18 +131,35 @@ class RegistryCrashTest {
         assertThat(restarted.rollback("production")).isEqualTo("v1");
     }
 
-    @Test
-    void crashDuringRollbackLeavesTheAliasWhereItWas() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = Step.class, names = {"ALIAS_VERIFIED", "ALIAS_WRITING"})
+    void crashDuringRollbackLeavesTheAliasWhereItWas(Step step) throws Exception {
         healthy().register(staged("a"));
         healthy().register(staged("b"));
         healthy().promote("v1", "production");
         healthy().promote("v2", "production");
 
-        killAt(Step.ALIAS_WRITING, "rollback", "production");
+        killAt(step, "rollback", "production");
 
         LocalModelRegistry restarted = healthy();
         assertThat(restarted.alias("production")).contains("v2");
         assertThat(restarted.rollback("production")).isEqualTo("v1");
+    }
+
+    @Test
+    void crashRightAfterTheRollbackSwitchLeavesItRolledBack() throws Exception {
+        healthy().register(staged("a"));
+        healthy().register(staged("b"));
+        healthy().promote("v1", "production");
+        healthy().promote("v2", "production");
+
+        killAt(Step.ALIAS_SWITCHED, "rollback", "production");
+
+        LocalModelRegistry restarted = healthy();
+        assertThat(restarted.alias("production")).contains("v1");
+        assertThat(restarted.history("production")).extracting(AliasChange::reason)
+                .containsExactly("promote", "promote", "rollback");
+        assertThatThrownBy(() -> restarted.rollback("production")).hasMessageContaining("no previous version");
     }
 
     @ParameterizedTest
