@@ -12,7 +12,8 @@ final class FunctionEnvironment {
     final ModelHolder model;
     final PredictionCache cache;
     final LambdaLog log;
-    private volatile String id = UUID.randomUUID().toString();
+    /** Made on first use: its SecureRandom costs a cold start tens of ms, which InitPhase spends off the handler's thread. */
+    private volatile String id;
     private volatile boolean coldStart = true;
     private volatile boolean quiet;
 
@@ -24,7 +25,16 @@ final class FunctionEnvironment {
     }
 
     String id() {
-        return id;
+        String current = id;
+        if (current == null) {
+            synchronized (this) {
+                if (id == null) {
+                    id = UUID.randomUUID().toString();
+                }
+                current = id;
+            }
+        }
+        return current;
     }
 
     /** True for the first invocation that asks since the environment (or its restore) began. */

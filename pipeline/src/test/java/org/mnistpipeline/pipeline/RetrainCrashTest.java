@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,18 +15,17 @@ import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.data.IdxDirectory;
 import org.mnistpipeline.data.Shifts;
-import org.mnistpipeline.eval.Evaluation;
 import org.mnistpipeline.io.Locations;
-import org.mnistpipeline.model.Augmentation;
-import org.mnistpipeline.model.Hyperparameters;
 import org.mnistpipeline.model.ModelManifest;
-import org.mnistpipeline.model.WeightsFile;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
 import org.mnistpipeline.pipeline.RunStore.StepRun;
 import org.mnistpipeline.registry.LocalModelRegistry;
+import org.mnistpipeline.release.ReleaseService;
+import org.mnistpipeline.train.DjlTraining;
 import org.mnistpipeline.train.Engines;
 import org.mnistpipeline.train.TrainingListener;
-import org.mnistpipeline.train.TrainingResult;
+import org.mnistpipeline.training.Training;
+import org.mnistpipeline.training.TrainingArtifact;
 
 /**
  * A retraining run killed with SIGKILL at every step, twice per step: before the step runs and
@@ -58,14 +58,13 @@ class RetrainCrashTest {
         Training training = new DjlTraining(Engines.pytorch(Locations.fromEnvironment().djlCache(),
                 System.err::println), new TrainingListener() {});
         Dataset data = IdxDirectory.load(base);
-        Hyperparameters recipe = new Hyperparameters("small", 1f, 0f, 2, 64, Hyperparameters.Optimizer.ADAMW, 5e-3f,
-                1e-4f, 0.9f, Hyperparameters.Schedule.ONECYCLE, 0.2f, 0f, Augmentation.none(), 0, 600, 0, 3L);
-        TrainingResult result = training.train(data, recipe, shared.resolve("champion"), null);
-        Evaluation test = training.evaluate(result.spec(), result.weights(), data.test());
-        training.stage(shared.resolve("package"), data, result, test, null, shared.resolve("champion"));
+        TrainingArtifact artifact = training.train(data, PipelineRunnerTest.recipe(), shared.resolve("champion"),
+                false, null);
+        ReleaseService release = new ReleaseService(line -> { });
         LocalModelRegistry registry = new LocalModelRegistry(shared.resolve("registry"));
-        champion = Releases.register(registry, shared.resolve("package"), result.spec(),
-                WeightsFile.byName(result.weights()), data.test(), false).version();
+        champion = release.register(registry, release.evaluate(artifact, data.test(),
+                shared.resolve("champion-evaluation")), shared.resolve("champion-package"), null, Map.of(), false)
+                .version();
         registry.promote(champion, "production");
     }
 

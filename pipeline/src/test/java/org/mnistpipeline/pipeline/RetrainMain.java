@@ -5,8 +5,10 @@ import java.util.List;
 import org.mnistpipeline.io.Locations;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
 import org.mnistpipeline.registry.LocalModelRegistry;
+import org.mnistpipeline.train.DjlTraining;
 import org.mnistpipeline.train.Engines;
 import org.mnistpipeline.train.TrainingListener;
+import org.mnistpipeline.training.Training;
 
 /**
  * {@code RetrainMain HOME BATCH [CRASH_POINT]}: one {@code mnist retrain --source BATCH} in a child
@@ -30,8 +32,8 @@ public final class RetrainMain {
                         ChildJvm.reachedAndBlock(point);
                     }
                 });
-        RunRecord run = runner.run(new RetrainRequest(List.of(args[1]), null, "crash test", false, null, true, 1000,
-                null, null, null, null, null, null, null, null));
+        RunRecord run = runner.run(RetrainRequest.builder().sources(List.of(args[1])).reason("crash test")
+                .fallbackToFull(true).minNewImages(1000).build());
         System.out.println("outcome " + run.outcome() + " run " + run.id());
     }
 }
