@@ -25,9 +25,10 @@ import org.mnistpipeline.registry.LocalModelRegistry;
 
 /**
  * {@code mnist gc} on a home with a registry (v1 in production, v2 not aliased), minute summaries
- * of both spread over three weeks, and the work directories of a finished, a failed, a running, a
- * recent and an unrecorded run: a dry run by default, deletion with {@code --delete}, and nothing
- * an alias or a resumable run needs.
+ * of both spread over three weeks, and the work directories of a finished, a resumable failed, a
+ * failed-for-good, a running and a recent run, and of two unrecorded ones ({@code mnist retrain
+ * step} keeps no record): a dry run by default, deletion with {@code --delete}, and nothing an
+ * alias, a resumable run or a Step Functions execution still writing needs.
  */
 class GcCommandTest {
     @TempDir
@@ -61,8 +62,23 @@ class GcCommandTest {
         run("run-failed", "failed", "failed", now.minus(Duration.ofDays(10)), "train");
         run("run-killed", "running", null, null, "evaluate");
         run("run-finished-yesterday", "succeeded", "promoted", now.minus(Duration.ofDays(1)), null);
-        Path orphan = workDir("run-unrecorded");
-        Files.setLastModifiedTime(orphan, FileTime.from(now.minus(Duration.ofDays(30))));
+        // The graph's Fail state: a failed run with no step to resume from.
+        run("run-failed-for-good", "failed", "failed", now.minus(Duration.ofDays(10)), null);
+        // `mnist retrain step` (a Step Functions execution) keeps no run record: one left 30 days ago,
+        // and one whose train step, begun 30 days ago, wrote its weights an hour ago.
+        touchTree(workDir("run-unrecorded"), now.minus(Duration.ofDays(30)));
+        Path training = workDir("execution-still-training");
+        touchTree(training, now.minus(Duration.ofDays(30)));
+        Files.setLastModifiedTime(training.resolve("train-full/weights.params"),
+                FileTime.from(now.minus(Duration.ofHours(1))));
+    }
+
+    private static void touchTree(Path dir, Instant when) throws IOException {
+        try (Stream<Path> tree = Files.walk(dir)) {
+            for (Path p : tree.toList()) {
+                Files.setLastModifiedTime(p, FileTime.from(when));
+            }
+        }
     }
 
     private void minutes(String version, Instant start, int count) {
@@ -108,8 +124,9 @@ class GcCommandTest {
         assertThat(result.exitCode()).as(result.err()).isZero();
         // v1: the older 10 (the newest day of an aliased model stays); v2: the 10 from 20 days ago.
         assertThat(result.out()).contains("would delete 20 monitoring summaries")
-                .contains("would delete 2 retraining work directories (200.0 kB)")
-                .contains("run-finished-long-ago").contains("run-unrecorded")
+                .contains("would delete 3 retraining work directories (300.0 kB)")
+                .contains("run-finished-long-ago").contains("run-unrecorded").contains("run-failed-for-good")
+                .contains("kept execution-still-training: no run record, and changed on")
                 .contains("kept run-failed: the run failed at step train and can be resumed (mnist retrain --resume"
                         + " run-failed)")
                 .contains("kept run-killed").contains("run `mnist gc --delete`");
@@ -136,6 +153,8 @@ class GcCommandTest {
         assertThat(summaries.read("v1", now.minus(Duration.ofDays(21)), now).summaries()).hasSize(10);
         assertThat(work("run-finished-long-ago")).isFalse();
         assertThat(work("run-unrecorded")).isFalse();
+        assertThat(work("run-failed-for-good")).isFalse();
+        assertThat(work("execution-still-training")).as("a Step Functions execution still writing").isTrue();
         assertThat(work("run-failed")).isTrue();
         assertThat(work("run-killed")).isTrue();
         assertThat(work("run-finished-yesterday")).isTrue();

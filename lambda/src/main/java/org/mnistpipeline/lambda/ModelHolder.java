@@ -11,7 +11,9 @@ import org.mnistpipeline.inference.ModelLoader;
 import org.mnistpipeline.inference.Predictor;
 
 /**
- * The function's one model, loaded once on first use. A failed load is tried again after a
+ * The function's one model, loaded once: in init, by {@link InitPhase}'s loading thread through
+ * {@link #get} like any request (so a failed init load starts the backoff), or before a SnapStart
+ * snapshot by {@link #loadNow}. A failed load is tried again after a
  * backoff (1 s, then doubling up to a minute), by one request at a time: every other request is
  * answered 503 with {@code Retry-After} at once, never made to wait for a load or to start one.
  * So a function whose model is missing answers fast and logs each attempt's failure once, and a

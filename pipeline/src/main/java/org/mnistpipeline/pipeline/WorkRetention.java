@@ -3,6 +3,7 @@ package org.mnistpipeline.pipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +24,10 @@ import org.mnistpipeline.pipeline.RunStore.RunRecord;
  *
  * <p>Works on the layout every pipeline runner keeps: run records under {@code runs/} (see
  * {@link RunStore}), work directories named by run id under {@code work/}, the lock at {@code lock}.
+ * A work directory may have no run record: {@code mnist retrain step}, which a Step Functions
+ * execution calls once per step, writes into {@code work/<execution>/} and keeps no record (the
+ * execution's history is its record) and takes no lock. Such a directory goes only once nothing in
+ * it has changed for the retention period, so an execution still training is never touched.
  */
 public final class WorkRetention {
     private final Path home;
@@ -42,7 +47,8 @@ public final class WorkRetention {
 
     /**
      * The work directories of runs that finished before {@code cutoff} and of no run at all
-     * (last touched before {@code cutoff}); runs that failed or are still running are kept.
+     * (nothing in them modified since {@code cutoff}); runs that are still running, or failed at a
+     * step they can be resumed from, are kept.
      */
     public Plan plan(Instant cutoff) {
         Path work = home.resolve("work");
@@ -58,12 +64,17 @@ public final class WorkRetention {
                 String id = dir.getFileName().toString();
                 Optional<RunRecord> run = Optional.ofNullable(runs.get(id));
                 if (run.isEmpty()) {
-                    if (Files.getLastModifiedTime(dir).toInstant().isBefore(cutoff)) {
-                        delete.add(Cleanup.of(dir, "work directory of no recorded run"));
+                    Instant touched = lastModified(dir);
+                    if (touched.isBefore(cutoff)) {
+                        delete.add(Cleanup.of(dir, "work directory of no recorded run (such as a Step Functions"
+                                + " execution's), unchanged since " + touched));
+                    } else {
+                        kept.add(id + ": no run record, and changed on " + touched + " (an execution may be running"
+                                + " its steps)");
                     }
                 } else if ("running".equals(run.get().status())) {
                     kept.add(id + ": the run is in progress, or was killed and resumes with the next `mnist retrain`");
-                } else if ("failed".equals(run.get().status())) {
+                } else if ("failed".equals(run.get().status()) && run.get().next() != null) {
                     kept.add(id + ": the run failed at step " + run.get().next() + " and can be resumed"
                             + " (mnist retrain --resume " + id + ")");
                 } else if (run.get().finishedAt() != null && Instant.parse(run.get().finishedAt()).isBefore(cutoff)) {
@@ -74,6 +85,18 @@ public final class WorkRetention {
             throw new UncheckedIOException("cannot list " + work, e);
         }
         return new Plan(delete, kept);
+    }
+
+    /** The newest modification time of anything in {@code dir}, itself included. */
+    private static Instant lastModified(Path dir) throws IOException {
+        try (Stream<Path> tree = Files.walk(dir)) {
+            Instant newest = Instant.EPOCH;
+            for (Path p : tree.toList()) {
+                Instant t = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant();
+                newest = t.isAfter(newest) ? t : newest;
+            }
+            return newest;
+        }
     }
 
     /**
