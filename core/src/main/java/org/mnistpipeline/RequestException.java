@@ -6,11 +6,12 @@ package org.mnistpipeline;
  * client, so it says what to send instead. Thrown by the decoders, the batch formats and the HTTP
  * edges alike; each edge maps it once, by its {@link Kind} (Javalin's {@code HttpResponseException}).
  *
- * <p>Sealed: the only subtype is {@link MethodNotAllowed}, whose {@code Allow} header is part of
- * the answer. (The rest of the family, {@link MnistException}'s other subclasses, live in the
+ * <p>Sealed: the subtypes are {@link MethodNotAllowed} and {@link RetryLater}, whose
+ * {@code Allow} and {@code Retry-After} headers are part of the answer. (The rest of the family, {@link MnistException}'s other subclasses, live in the
  * packages of what failed, which a sealed root would have to list in its own package.)
  */
-public sealed class RequestException extends MnistException permits RequestException.MethodNotAllowed {
+public sealed class RequestException extends MnistException
+        permits RequestException.MethodNotAllowed, RequestException.RetryLater {
     public RequestException(Kind kind, String message) {
         super(check(kind), message);
     }
@@ -42,6 +43,24 @@ public sealed class RequestException extends MnistException permits RequestExcep
 
         public String allow() {
             return allow;
+        }
+    }
+
+    /**
+     * Unavailable for now (503), with when to ask again: becomes the {@code Retry-After} header.
+     * {@code cause}, when given, is why (the edge logs it); null for a refusal that is routine.
+     */
+    public static final class RetryLater extends RequestException {
+        private final java.time.Duration after;
+
+        public RetryLater(String message, java.time.Duration after, Throwable cause) {
+            super(Kind.UNAVAILABLE, message, cause);
+            this.after = after;
+        }
+
+        /** Whole seconds, at least 1, as {@code Retry-After} takes them. */
+        public long afterSeconds() {
+            return Math.max(1, (after.toMillis() + 999) / 1000);
         }
     }
 }

@@ -23,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code mnist data ...}: get, inspect and ingest datasets. */
 @Command(name = "data", description = "Fetch, inspect and ingest datasets.", mixinStandardHelpOptions = true,
         subcommands = {DataCommand.Fetch.class, DataCommand.Info.class, DataCommand.Sample.class, DataCommand.Ingest.class,
-                DataCommand.Batches.class})
+                DataCommand.Batches.class, DataCommand.Repair.class})
 final class DataCommand {
     @ParentCommand
     MnistCli root;
@@ -188,6 +188,41 @@ final class DataCommand {
             int[] perClass = new int[10];
             batches.forEach(b -> Arrays.setAll(perClass, c -> perClass[c] + b.classCounts()[c]));
             context.out.printf("total    %d images; per class %s%n", total, perClass(perClass));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "repair", mixinStandardHelpOptions = true,
+            description = "Check every stored batch (manifest, SHA-256 of each file, record index) and move the"
+                    + " damaged ones to <store>/damaged/, so the store is usable again; then ingest their sources"
+                    + " again. A whole store is left as it is.")
+    static final class Repair implements Callable<Integer> {
+        @ParentCommand
+        DataCommand parent;
+
+        @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore).")
+        Path storeDir;
+
+        @Override
+        public Integer call() {
+            Context context = parent.root.context;
+            if (!(parent.store(storeDir) instanceof DataStore store)) {
+                // Batches in S3 are written once and checked against their manifest on every load.
+                throw new org.mnistpipeline.MnistException(org.mnistpipeline.MnistException.Kind.BAD_INPUT,
+                        "mnist data repair works on a data store directory; MNIST_HOME is "
+                                + context.locations.sharedHome() + " (use --store DIR for a local store)");
+            }
+            List<DataStore.SetAside> moved = store.repair();
+            if (moved.isEmpty()) {
+                context.out.println("every batch in " + store.root() + " is whole; nothing to repair");
+                return ExitCodes.OK;
+            }
+            for (DataStore.SetAside s : moved) {
+                context.out.println("set aside batch " + s.id() + " -> " + s.movedTo());
+                context.out.println("  " + s.problem().lines().findFirst().orElse(""));
+                context.out.println("  ingest its source again: mnist data ingest "
+                        + (s.source() == null ? "SOURCE (unknown: its manifest is damaged)" : s.source()));
+            }
             return ExitCodes.OK;
         }
     }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "mnist", mixinStandardHelpOptions = true, version = "mnist-pipeline 0.1.0",
         description = "Train, evaluate, package and promote MNIST CNNs on embedded defaults.",
         subcommands = {DataCommand.class, TrainCommand.class, TuneCommand.class, EvaluateCommand.class,
-                ModelsCommand.class, DemoCommand.class, ServeCommand.class, MonitorCommand.class, SageMakerTrainCommand.class, RetrainCommand.class, CommandLine.HelpCommand.class})
+                ModelsCommand.class, DemoCommand.class, ServeCommand.class, MonitorCommand.class, SageMakerTrainCommand.class, RetrainCommand.class, GcCommand.class, CommandLine.HelpCommand.class})
 public final class MnistCli {
     @Option(names = "--verbose", description = "Print stack traces with errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;

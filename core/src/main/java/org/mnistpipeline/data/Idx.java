@@ -24,8 +24,17 @@ import org.mnistpipeline.io.AtomicFiles;
 public final class Idx {
     private static final int UNSIGNED_BYTE = 0x08;
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    /** Deflate cannot expand a stream by more than this (258-byte matches in 2-bit codes, about 1032:1). */
+    private static final long MAX_DEFLATE_RATIO = 1032;
 
     private Idx() {}
+
+    /** A file whose header declares more data than the reader was allowed to hold. */
+    public static final class TooLarge extends DataException {
+        TooLarge(String message) {
+            super(message);
+        }
+    }
 
     /** An IDX tensor of unsigned bytes. */
     public record IdxArray(int[] dims, byte[] data) {
@@ -78,9 +87,59 @@ public final class Idx {
         return dims;
     }
 
+    /** Reads {@code file} (raw or gzip) with {@link #defaultLimit()} as the most payload it may allocate. */
     public static IdxArray read(Path file) {
+        return read(file, defaultLimit());
+    }
+
+    /**
+     * Reads {@code file} (raw or gzip), refusing it before anything is allocated when its header
+     * declares more than {@code maxPayloadBytes} of data, more than a raw file holds, or more than
+     * its gzip stream can possibly expand to (deflate's best ratio is 1032:1). A small gzip file of
+     * zeros whose header claims millions of images is refused here, not by an OutOfMemoryError.
+     */
+    public static IdxArray read(Path file, long maxPayloadBytes) {
+        return read(file, maxPayloadBytes, null);
+    }
+
+    /**
+     * As {@link #read(Path, long)}, also feeding every uncompressed byte (header and data) to
+     * {@code digest} when it is not null: the fingerprint of a dataset is that of its content,
+     * however it is compressed.
+     */
+    public static IdxArray read(Path file, long maxPayloadBytes, java.security.MessageDigest digest) {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return read(maybeGunzip(raw), file.toString());
+            boolean gzip = isGzip(raw);
+            InputStream plain = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+            InputStream in = digest == null ? plain : new java.security.DigestInputStream(plain, digest);
+            DataInputStream data = new DataInputStream(in);
+            String name = file.toString();
+            int[] dims = readHeader(data, name);
+            long payload = payload(dims);
+            long size = Files.size(file);
+            long held = size - headerBytes(dims);
+            if (!gzip && payload > held) {
+                throw new DataException(String.format(java.util.Locale.ROOT, "%s: truncated IDX file: header"
+                        + " promises %d bytes of data for dimensions %s, found %d", name, payload,
+                        Arrays.toString(dims), held));
+            }
+            if (!gzip && payload < held) {
+                throw new DataException(name + ": IDX file has trailing bytes after " + payload
+                        + " bytes of data for dimensions " + Arrays.toString(dims) + " (" + (held - payload) + " more)");
+            }
+            if (payload > maxPayloadBytes) {
+                throw new TooLarge(String.format(java.util.Locale.ROOT,
+                        "%s: IDX header declares dimensions %s, %,d bytes of data, over the limit of %,d bytes"
+                                + " this process reads at once; split the file into smaller ones",
+                        name, Arrays.toString(dims), payload, maxPayloadBytes));
+            }
+            if (gzip && payload > size * MAX_DEFLATE_RATIO) {
+                throw new DataException(String.format(java.util.Locale.ROOT,
+                        "%s: IDX header declares dimensions %s, %,d bytes of data, but a gzip file of %,d bytes"
+                                + " cannot hold that much; the header is corrupt", name, Arrays.toString(dims),
+                        payload, size));
+            }
+            return new IdxArray(dims, readPayload(data, dims, name));
         } catch (java.nio.file.NoSuchFileException e) {
             throw new DataException(file + ": file not found");
         } catch (IOException e) {
@@ -88,23 +147,44 @@ public final class Idx {
         }
     }
 
-    static InputStream maybeGunzip(InputStream in) throws IOException {
+    /**
+     * The most payload {@link #read(Path)} allocates: a quarter of the heap this JVM may grow to,
+     * so that one file, however its header is damaged, cannot take the process down.
+     */
+    public static long defaultLimit() {
+        return Math.min(MAX_ELEMENTS, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    /** Bytes of data {@code dims} declare (1 byte per element). */
+    public static long payload(int[] dims) {
+        long elements = 1;
+        for (int d : dims) {
+            elements *= d;
+        }
+        return elements;
+    }
+
+    private static long headerBytes(int[] dims) {
+        return 4L + 4L * dims.length;
+    }
+
+    private static boolean isGzip(InputStream in) throws IOException {
         in.mark(2);
         int b0 = in.read();
         int b1 = in.read();
         in.reset();
-        boolean gzip = b0 == 0x1f && b1 == 0x8b;
-        return gzip ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in;
+        return b0 == 0x1f && b1 == 0x8b;
     }
 
     /** Reads one IDX array from {@code in}; {@code name} labels error messages. */
     public static IdxArray read(InputStream in, String name) throws IOException {
         DataInputStream data = new DataInputStream(in);
         int[] dims = readHeader(data, name);
-        long elements = 1;
-        for (int d : dims) {
-            elements *= d;
-        }
+        return new IdxArray(dims, readPayload(data, dims, name));
+    }
+
+    private static byte[] readPayload(DataInputStream data, int[] dims, String name) throws IOException {
+        long elements = payload(dims);
         // readNBytes(int) grows its buffer as data arrives, so a corrupt header claiming gigabytes
         // costs only what the file really holds, instead of allocating the claimed size up front.
         byte[] payload = data.readNBytes((int) elements);
@@ -117,7 +197,7 @@ public final class Idx {
             throw new DataException(name + ": IDX file has trailing bytes after " + payload.length
                     + " bytes of data for dimensions " + Arrays.toString(dims));
         }
-        return new IdxArray(dims, payload);
+        return payload;
     }
 
     /** An IDX file of unsigned bytes in memory: the header for {@code dims}, then {@code data}. */

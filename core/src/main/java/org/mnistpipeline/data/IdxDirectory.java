@@ -1,10 +1,8 @@
 package org.mnistpipeline.data;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,12 +49,7 @@ public final class IdxDirectory {
         for (var entry : files.entrySet()) {
             Path file = entry.getValue();
             MessageDigest digest = Sha256.newDigest();
-            try (InputStream in = new DigestInputStream(
-                    Idx.maybeGunzip(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)), digest)) {
-                arrays.put(entry.getKey(), Idx.read(in, file.toString()));
-            } catch (IOException e) {
-                throw new DataException(file + ": cannot read IDX file: " + e.getMessage(), e);
-            }
+            arrays.put(entry.getKey(), Idx.read(file, Idx.defaultLimit(), digest));
             digests.put(entry.getKey().key(), Sha256.hex(digest));
         }
         LabeledImages train = LabeledImages.of(arrays.get(Role.TRAIN_IMAGES), arrays.get(Role.TRAIN_LABELS), "train set");

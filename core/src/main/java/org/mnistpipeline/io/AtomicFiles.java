@@ -12,8 +12,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes that never leave a half-written file behind: content goes to a temporary sibling,
- * is forced to disk, then renamed over the target in one atomic step. A crash at any point
- * leaves either the old file or the new one.
+ * is forced to disk, then renamed over the target in one atomic step, and the directory is
+ * forced too, so the rename itself survives a power cut (without that, ext4 and XFS may
+ * bring back the old name after a crash). A crash at any point leaves either the old file
+ * or the new one.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -72,12 +74,34 @@ public final class AtomicFiles {
         }
     }
 
-    /** Renames {@code source} over {@code target} atomically (same file system required). */
+    /**
+     * Renames {@code source} over {@code target} atomically (same file system required), then
+     * forces the directories involved, so the new name is on disk when this returns.
+     */
     public static void moveAtomically(Path source, Path target) throws IOException {
         try {
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("file system cannot rename atomically: " + target.getParent(), e);
+        }
+        Path to = target.toAbsolutePath().getParent();
+        Path from = source.toAbsolutePath().getParent();
+        fsyncDirectory(to);
+        if (!from.equals(to)) {
+            fsyncDirectory(from);
+        }
+    }
+
+    /**
+     * Forces {@code dir}'s entries (names created, renamed or removed in it) to disk. Best effort
+     * where a directory cannot be opened (Windows) or synced (some network file systems answer
+     * EINVAL): there the rename is as durable as the file system makes it.
+     */
+    public static void fsyncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // see above: nothing better can be done here, and the data itself was forced already
         }
     }
 }

@@ -7,6 +7,7 @@ import org.mnistpipeline.store.ObjectPath;
 /**
  * Where the project keeps things on a user's machine, with environment overrides. Built from
  * an environment map rather than read from globals, so tests can point everything at a temp dir.
+ * The home directory below is {@code $HOME} (see {@link #userHome}).
  *
  * <ul>
  *   <li>{@code MNIST_CACHE_DIR} (default {@code $XDG_CACHE_HOME/mnist-pipeline} or
@@ -30,7 +31,21 @@ public record Locations(Path cacheDir, Path dataDir, Path home, ObjectPath share
     }
 
     public static Locations fromEnvironment() {
-        return from(System.getenv(), Path.of(System.getProperty("user.home")));
+        return from(System.getenv(), userHome(System.getenv(), System.getProperty("user.home")));
+    }
+
+    /**
+     * The user's home: {@code $HOME} when it is set to an absolute path, else {@code user.home}.
+     * The JDK takes {@code user.home} from the password file, not from {@code $HOME}, so
+     * {@code HOME=/x mnist demo} would otherwise keep the registry in the real home while the
+     * launcher (and every other tool) put the cache under {@code /x}.
+     */
+    public static Path userHome(Map<String, String> env, String userHomeProperty) {
+        String home = env.get("HOME");
+        if (home != null && !home.isBlank() && Path.of(home).isAbsolute()) {
+            return Path.of(home);
+        }
+        return Path.of(userHomeProperty);
     }
 
     public static Locations from(Map<String, String> env, Path userHome) {

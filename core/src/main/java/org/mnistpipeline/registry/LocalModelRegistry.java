@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.DirectoryLock;
+import org.mnistpipeline.io.DiskProblems;
 import org.mnistpipeline.io.FileTrees;
+import org.mnistpipeline.io.OwnedDirectory;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.registry.CrashPoints.Step;
@@ -34,12 +36,18 @@ import org.mnistpipeline.registry.CrashPoints.Step;
  * root/.lock                  FileChannel lock that serialises writers across processes
  * root/models/v1/…            sealed model packages
  * root/aliases/production.json  current version, rollback stack and change history
- * root/.staging-*, .trash-*   work in progress; never read as versions
+ * root/.staging-*             a package being copied in; its owner locks .staging-*.owner
+ * root/.trash-*, .replaced-*  a version being deleted, a package being replaced
  * </pre>
  *
  * Every change becomes visible through one atomic rename (a package directory into
- * {@code models/}, an alias file over the old one), so a crash at any point leaves the registry
- * as it was before or as it is after, never half-way. Readers take no lock.
+ * {@code models/}, an alias file over the old one), followed by an fsync of the directory, so a
+ * crash or a power cut at any point leaves the registry as it was before or as it is after,
+ * never half-way. Readers take no lock and write nothing, so a read-only mount serves models and
+ * a reader never waits for a writer; a package caught mid-replacement by a crash is read from
+ * where it was set aside. Writers clean up after crashes: under the lock, before their own
+ * change, they put a set-aside package back and remove {@code .trash-*} and the
+ * {@code .staging-*} directories whose owner died.
  */
 public final class LocalModelRegistry implements ModelRegistry {
     static final int FORMAT_VERSION = 1;
@@ -47,6 +55,7 @@ public final class LocalModelRegistry implements ModelRegistry {
 
     private static final Pattern VERSION = Pattern.compile("v[1-9][0-9]{0,8}");
     private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+    private static final String STAGING = ".staging-";
 
     private final Path root;
     private final Path models;
@@ -66,32 +75,36 @@ public final class LocalModelRegistry implements ModelRegistry {
         this.aliasDir = this.root.resolve("aliases");
         this.clock = clock;
         this.crashPoints = crashPoints;
-        readState(); // fail now, not mid-operation, on a registry written by a newer release
-        recoverInterruptedSwaps();
+        readState(); // fail now, not mid-operation, on a registry written by a newer release (reads only)
     }
 
     /**
-     * {@link #addFiles} swaps a package directory with two renames; a crash between them leaves
-     * the old package under {@code .replaced-vN-*} and no {@code models/vN}. Put it back.
+     * What a crash may have left, put right by a writer holding the lock. {@link #addFiles} swaps a
+     * package with two renames; a crash between them leaves the old package under
+     * {@code .replaced-vN-*} and no {@code models/vN}: put it back. {@link #delete} leaves
+     * {@code .trash-*}; {@link #register} and {@link #addFiles} leave {@code .staging-*} when
+     * killed: remove them, unless their owner still lives (another process copying a package in).
      */
-    private void recoverInterruptedSwaps() {
+    private void cleanUpAfterCrashes() throws IOException {
         if (!Files.isDirectory(root)) {
             return;
         }
-        locked(() -> {
-            try (var entries = Files.list(root)) {
-                for (Path aside : entries.filter(p -> p.getFileName().toString().startsWith(".replaced-")).toList()) {
-                    String version = aside.getFileName().toString().split("-")[1];
-                    if (isVersion(version) && !Files.exists(models.resolve(version))) {
-                        Files.move(aside, models.resolve(version), StandardCopyOption.ATOMIC_MOVE);
-                        fsyncDirectory(models);
-                    } else {
-                        deleteQuietly(aside);
-                    }
-                }
+        List<Path> leftovers;
+        try (var entries = Files.list(root)) {
+            leftovers = entries.filter(p -> p.getFileName().toString().startsWith(".replaced-")
+                    || p.getFileName().toString().startsWith(".trash-")).sorted().toList();
+        }
+        for (Path entry : leftovers) {
+            String name = entry.getFileName().toString();
+            String version = name.split("-")[1];
+            if (name.startsWith(".replaced-") && isVersion(version) && !Files.exists(models.resolve(version))) {
+                Files.createDirectories(models);
+                AtomicFiles.moveAtomically(entry, models.resolve(version));
+            } else {
+                FileTrees.delete(entry);
             }
-            return null;
-        });
+        }
+        OwnedDirectory.sweep(root, STAGING);
     }
 
     @Override
@@ -108,31 +121,34 @@ public final class LocalModelRegistry implements ModelRegistry {
                 throw new RegistryException(version + " already has " + name + "; packages are immutable");
             }
         }
-        Path staging = root.resolve(".staging-" + UUID.randomUUID());
-        try {
+        try (OwnedDirectory owned = newStaging()) {
+            Path staging = owned.dir();
             copyPackage(current.dir(), staging);
             for (var file : files.entrySet()) {
                 Path target = staging.resolve(file.getKey());
                 Files.createDirectories(target.getParent());
-                org.mnistpipeline.io.AtomicFiles.write(target, file.getValue());
+                AtomicFiles.write(target, file.getValue());
             }
             ModelPackage.seal(staging);
-            fsyncDirectory(staging);
+            AtomicFiles.fsyncDirectory(staging);
             return locked(() -> {
                 Path dir = models.resolve(version);
                 Path aside = root.resolve(".replaced-" + version + "-" + UUID.randomUUID());
-                Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.moveAtomically(dir, aside);
                 crashPoints.reached(Step.ADD_FILES_SWAPPING);
-                Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-                fsyncDirectory(models);
+                AtomicFiles.moveAtomically(staging, dir);
                 deleteQuietly(aside);
                 return verified(version);
             });
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw ioFailure(e);
-        } finally {
-            deleteQuietly(staging);
         }
+    }
+
+    /** A staging directory owned by this process (see {@link OwnedDirectory}); the registry root is created first. */
+    private OwnedDirectory newStaging() throws IOException {
+        Files.createDirectories(root);
+        return OwnedDirectory.create(root, STAGING);
     }
 
     public Path root() {
@@ -150,12 +166,18 @@ public final class LocalModelRegistry implements ModelRegistry {
         if (Files.exists(input.resolve(ModelPackage.CHECKSUMS))) {
             ModelPackage.open(input); // it claims to be sealed: catch damage in transit before copying
         }
-        Path staging = root.resolve(".staging-" + UUID.randomUUID());
+        OwnedDirectory owned;
         try {
+            owned = newStaging();
+        } catch (IOException | UncheckedIOException e) {
+            throw ioFailure(e);
+        }
+        try (owned) {
+            Path staging = owned.dir();
             // Copy outside the lock: it is the slow part and touches nothing other writers read.
             try {
                 copyPackage(input, staging);
-            } catch (IOException e) {
+            } catch (IOException | UncheckedIOException e) {
                 throw ioFailure(e);
             }
             crashPoints.reached(Step.REGISTER_COPIED);
@@ -166,7 +188,7 @@ public final class LocalModelRegistry implements ModelRegistry {
                 ModelManifest manifest = staged.withVersion(version);
                 Json.writeAtomically(staging.resolve(ModelPackage.MANIFEST), manifest);
                 ModelPackage.seal(staging);
-                fsyncDirectory(staging);
+                AtomicFiles.fsyncDirectory(staging);
                 crashPoints.reached(Step.REGISTER_SEALED);
                 // Reserve before publishing: a crash in between costs a gap, never a reused number.
                 writeState(number);
@@ -177,13 +199,10 @@ public final class LocalModelRegistry implements ModelRegistry {
                     throw new RegistryException("registry " + root + " already has " + target
                             + " although registry.json says it was never handed out; check the registry by hand");
                 }
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-                fsyncDirectory(models);
+                AtomicFiles.moveAtomically(staging, target);
                 crashPoints.reached(Step.REGISTER_PUBLISHED);
                 return manifest;
             });
-        } finally {
-            deleteQuietly(staging);
         }
     }
 
@@ -251,8 +270,7 @@ public final class LocalModelRegistry implements ModelRegistry {
                 }
             }
             Path trash = root.resolve(".trash-" + version + "-" + UUID.randomUUID());
-            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDirectory(models);
+            AtomicFiles.moveAtomically(dir, trash);
             crashPoints.reached(Step.DELETE_UNPUBLISHED);
             deleteQuietly(trash);
             return null;
@@ -265,7 +283,7 @@ public final class LocalModelRegistry implements ModelRegistry {
     public List<ModelManifest> list() {
         List<ModelManifest> manifests = new ArrayList<>();
         for (String version : versions()) {
-            Path dir = models.resolve(version);
+            Path dir = packageDir(version);
             try {
                 manifests.add(checkedVersion(dir, version, ModelPackage.readManifestUnverified(dir)));
             } catch (ModelPackageException e) {
@@ -307,6 +325,33 @@ public final class LocalModelRegistry implements ModelRegistry {
             throw ioFailure(e);
         }
         return result;
+    }
+
+    /** {@code SHA256SUMS}'s digest plus the name, size and modification time of every file in the package. */
+    @Override
+    public String contentToken(String version) {
+        if (!isVersion(version)) {
+            throw new RegistryException.NotFound("'" + version + "' is not a version such as v3");
+        }
+        Path dir = packageDir(version);
+        if (!Files.isDirectory(dir)) {
+            throw notFound(version);
+        }
+        StringBuilder token = new StringBuilder(version).append(';');
+        try (var files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+                token.append(dir.relativize(file)).append(':').append(attrs.size()).append(':')
+                        .append(attrs.lastModifiedTime().toMillis()).append(';');
+            }
+            Path sums = dir.resolve(ModelPackage.CHECKSUMS);
+            if (Files.isRegularFile(sums)) {
+                token.append(org.mnistpipeline.io.Sha256.of(Files.readAllBytes(sums)));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw ioFailure(e);
+        }
+        return org.mnistpipeline.io.Sha256.of(token.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -361,17 +406,36 @@ public final class LocalModelRegistry implements ModelRegistry {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new RegistryException("alias file " + file + " is unreadable (" + e.getMessage()
-                    + "); restore it from backup or delete it and promote again", e);
+            throw brokenAlias(file, alias, "is unreadable (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+        }
+        if (state == null) {
+            throw brokenAlias(file, alias, "is empty", null);
         }
         if (state.formatVersion() != FORMAT_VERSION) {
             throw new RegistryException("alias file " + file + " has format version " + state.formatVersion()
                     + ", but this build reads only version " + FORMAT_VERSION + "; use a newer mnist-pipeline");
         }
         if (state.version() == null || !VERSION.matcher(state.version()).matches()) {
-            throw new RegistryException("alias file " + file + " names no valid version; promote a version to repair it");
+            throw brokenAlias(file, alias, "names no valid version ('" + state.version() + "')", null);
+        }
+        for (String previous : state.previous()) {
+            // A rollback opens what this list names: nothing but a version of this registry may be in it.
+            if (previous == null || !VERSION.matcher(previous).matches()) {
+                throw brokenAlias(file, alias, "lists '" + previous + "' among its previous versions, which is not a"
+                        + " version such as v3", null);
+            }
         }
         return Optional.of(state);
+    }
+
+    /**
+     * A damaged alias file, and the repair that works: promote reads the current file too, so it
+     * must first be moved out of the way (the history in it stays readable in the moved copy).
+     */
+    private RegistryException brokenAlias(Path file, String alias, String problem, Exception cause) {
+        return new RegistryException("alias file " + file + " " + problem + "; to repair it, move it aside (mv " + file
+                + " " + file + ".broken) and promote the version " + alias + " should serve (mnist models promote"
+                + " VERSION --alias " + alias + "), or restore the file from a backup", cause);
     }
 
     private RegistryState readState() {
@@ -405,25 +469,61 @@ public final class LocalModelRegistry implements ModelRegistry {
         return highest + 1;
     }
 
-    /** Version directory names in numeric order (v2 before v10). */
+    /** Version directory names in numeric order (v2 before v10), set-aside packages included. */
     private List<String> versions() {
-        if (!Files.isDirectory(models)) {
-            return List.of();
+        java.util.Set<String> found = new java.util.HashSet<>();
+        try {
+            if (Files.isDirectory(models)) {
+                try (var entries = Files.list(models)) {
+                    entries.map(p -> p.getFileName().toString()).filter(LocalModelRegistry::isVersion)
+                            .filter(name -> Files.isDirectory(models.resolve(name))).forEach(found::add);
+                }
+            }
+            for (Path aside : setAside()) {
+                found.add(aside.getFileName().toString().split("-")[1]);
+            }
+        } catch (IOException e) {
+            throw ioFailure(e);
         }
-        try (var entries = Files.list(models)) {
-            return entries.map(p -> p.getFileName().toString())
-                    .filter(LocalModelRegistry::isVersion)
-                    .filter(name -> Files.isDirectory(models.resolve(name)))
-                    .sorted((a, b) -> Integer.compare(number(a), number(b)))
-                    .collect(Collectors.toCollection(ArrayList::new));
+        return found.stream().sorted((a, b) -> Integer.compare(number(a), number(b)))
+                .collect(Collectors.toCollection(ArrayList::new));
+    }
+
+    /**
+     * Where a version's package is: {@code models/vN}, or, after a crash in the middle of
+     * {@link #addFiles}, the old package set aside as {@code .replaced-vN-*} (whole and sealed; the
+     * next writer puts it back). Readers use it where it is: they write nothing.
+     */
+    private Path packageDir(String version) {
+        Path dir = models.resolve(version);
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        try {
+            return setAside().stream().filter(p -> p.getFileName().toString().startsWith(".replaced-" + version + "-"))
+                    .findFirst().orElse(dir);
         } catch (IOException e) {
             throw ioFailure(e);
         }
     }
 
+    /** {@code .replaced-vN-*} directories whose {@code models/vN} is missing: interrupted swaps. */
+    private List<Path> setAside() throws IOException {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (var entries = Files.list(root)) {
+            return entries.filter(p -> {
+                String[] parts = p.getFileName().toString().split("-");
+                return p.getFileName().toString().startsWith(".replaced-") && parts.length > 2 && isVersion(parts[1])
+                        && !Files.isDirectory(models.resolve(parts[1])) && Files.isDirectory(p);
+            }).sorted().toList();
+        }
+    }
+
     private String resolveVersion(String versionOrAlias) {
         if (isVersion(versionOrAlias)) {
-            if (!Files.isDirectory(models.resolve(versionOrAlias))) {
+            if (!Files.isDirectory(packageDir(versionOrAlias))) {
                 throw notFound(versionOrAlias);
             }
             return versionOrAlias;
@@ -435,7 +535,7 @@ public final class LocalModelRegistry implements ModelRegistry {
         String version = readAlias(versionOrAlias).map(AliasState::version).orElseThrow(() ->
                 new RegistryException.NotFound("no alias or version '" + versionOrAlias + "' in registry " + root
                         + "; aliases: " + aliases().keySet()));
-        if (!Files.isDirectory(models.resolve(version))) {
+        if (!Files.isDirectory(packageDir(version))) {
             throw new RegistryException("alias " + versionOrAlias + " points at " + version
                     + ", which is not in the registry; promote an existing version to " + versionOrAlias);
         }
@@ -443,7 +543,7 @@ public final class LocalModelRegistry implements ModelRegistry {
     }
 
     private ModelPackage verified(String version) {
-        ModelPackage pkg = ModelPackage.open(models.resolve(version));
+        ModelPackage pkg = ModelPackage.open(packageDir(version));
         checkedVersion(pkg.dir(), version, pkg.manifest());
         return pkg;
     }
@@ -477,18 +577,26 @@ public final class LocalModelRegistry implements ModelRegistry {
         }
     }
 
-    /** Runs {@code work} holding this registry's lock, against other threads and other processes. */
+    /**
+     * Runs {@code work} holding this registry's lock, against other threads and other processes,
+     * after cleaning up what a crashed writer left. Only writers come here.
+     */
     private <T> T locked(DirectoryLock.Work<T> work) {
         try {
-            return lock.run(work);
+            return lock.run(() -> {
+                cleanUpAfterCrashes();
+                return work.run();
+            });
         } catch (IOException | UncheckedIOException e) {
             throw ioFailure(e);
         }
     }
 
     private RegistryException ioFailure(Exception e) {
-        return new RegistryException("registry " + root + ": " + e.getMessage()
-                + "; check that the directory exists, is writable and has free space", e);
+        Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+        return new RegistryException(DiskProblems.describe(e, "registry " + root)
+                .orElse("registry " + root + ": " + (cause.getMessage() == null ? cause.toString() : cause.getMessage())
+                        + "; check that the directory exists, is writable and has free space"), e);
     }
 
     /** Copies plain files only (symlinks are refused), dropping any old SHA256SUMS: we re-seal. */
@@ -504,15 +612,6 @@ public final class LocalModelRegistry implements ModelRegistry {
             try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
-        }
-    }
-
-    /** Makes a rename in {@code dir} durable; best effort, as not every OS lets a directory be opened. */
-    private static void fsyncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // Windows cannot open directories; its renames are durable enough for our purposes.
         }
     }
 

@@ -62,6 +62,14 @@ public interface ModelRegistry {
      */
     ModelPackage addFiles(String version, java.util.Map<String, byte[]> files);
 
+    /**
+     * A cheap token that changes whenever the stored files of {@code version} change: a re-seal by
+     * {@link #addFiles} (a new {@code SHA256SUMS}), a damaged file restored from a backup. Hashes
+     * nothing but the checksum file, so a server may poll it every few seconds; it is no check of
+     * integrity ({@link #get} is).
+     */
+    String contentToken(String version);
+
     /** Every change of {@code alias}, oldest first; empty for an alias that never existed. */
     List<AliasChange> history(String alias);
 }

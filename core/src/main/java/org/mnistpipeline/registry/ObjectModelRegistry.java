@@ -284,6 +284,21 @@ public final class ObjectModelRegistry implements ModelRegistry {
         return result;
     }
 
+    /**
+     * The version and its {@code SHA256SUMS} object's ETag: every re-seal ({@link #addFiles}, a
+     * {@code models export}) writes a new checksum file, so a server polling this notices it with one
+     * small GET. Unlike the local registry's token it does not see a file replaced under an unchanged
+     * checksum file; {@link #get} verifies the contents either way.
+     */
+    @Override
+    public String contentToken(String version) {
+        if (!isVersion(version)) {
+            throw new RegistryException.NotFound("'" + version + "' is not a version such as v3");
+        }
+        return version + "@" + storage.get(versionDir(version).resolve(ModelPackage.CHECKSUMS))
+                .orElseThrow(() -> notFound(version)).etag();
+    }
+
     @Override
     public List<AliasChange> history(String alias) {
         checkAliasName(alias);

@@ -176,4 +176,25 @@ class IdxTest {
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining("not found");
     }
+
+    @Test
+    void gzipFileWhoseHeaderClaimsMoreThanItsStreamCanExpandToIsRefusedBeforeReading() {
+        // 1.2 GB claimed by a file of a few dozen bytes: deflate expands at most ~1032:1.
+        Path file = write(dir.resolve("claims.gz"), gzip(idx(new int[] {1_500_000, 28, 28}, new byte[10])));
+
+        assertThatThrownBy(() -> Idx.read(file, Long.MAX_VALUE))
+                .isExactlyInstanceOf(DataException.class)
+                .hasMessageContaining("1,176,000,000 bytes of data")
+                .hasMessageContaining("cannot hold that much");
+    }
+
+    @Test
+    void payloadOverTheCallersLimitIsTooLargeWhateverTheFileHolds() {
+        Path file = write(dir.resolve("images"), idx(new int[] {2, 28, 28}, new byte[2 * 784]));
+
+        assertThatThrownBy(() -> Idx.read(file, 784))
+                .isInstanceOf(Idx.TooLarge.class)
+                .hasMessageContaining("1,568 bytes of data, over the limit of 784 bytes");
+        assertThat(Idx.read(file, 2 * 784).count()).isEqualTo(2);
+    }
 }

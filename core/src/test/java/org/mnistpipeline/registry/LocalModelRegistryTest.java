@@ -338,6 +338,47 @@ class LocalModelRegistryTest {
         assertThat(registry.list()).extracting(ModelManifest::version).containsExactly("v1");
         assertThat(registry.aliases()).isEqualTo(Map.of("production", "v1"));
         assertThat(register(registry, "b").version()).isEqualTo("v2");
+        // The writer removed what no live process owns (these have no owner file: a crash of an older release).
+        assertThat(root.resolve(".staging-dead")).doesNotExist();
+        assertThat(root.resolve(".trash-v7-dead")).doesNotExist();
+    }
+
+    @Test
+    void aliasWhosePreviousVersionsEscapeTheRegistryIsRefusedBeforeAnythingIsOpened() throws IOException {
+        LocalModelRegistry registry = registry();
+        register(registry, "a");
+        registry.promote("v1", "production");
+        // A sealed package outside the registry, which models/../../outside would reach.
+        Path outside = tmp.resolve("outside");
+        ModelPackage.seal(TestPackages.staged(outside, "not a registry version"));
+        Path file = registry.root().resolve("aliases/production.json");
+        Files.writeString(file, Files.readString(file).replace("\"previous\" : [ ]",
+                "\"previous\" : [ \"../../outside\" ]"));
+
+        assertThatThrownBy(() -> registry.rollback("production")).isInstanceOf(RegistryException.class)
+                .hasMessageContaining("lists '../../outside' among its previous versions")
+                .hasMessageContaining("move it aside");
+        assertThatThrownBy(() -> registry.alias("production")).hasMessageContaining("../../outside");
+    }
+
+    @Test
+    void theRepairAGarbageAliasFileAdvisesWorks() throws IOException {
+        LocalModelRegistry registry = registry();
+        register(registry, "a");
+        register(registry, "b");
+        registry.promote("v1", "production");
+        Path file = registry.root().resolve("aliases/production.json");
+        Files.writeString(file, "\u0000\u0000garbage after a disk error");
+
+        String advice = org.assertj.core.api.Assertions.catchThrowableOfType(RegistryException.class,
+                () -> registry.promote("v2", "production")).getMessage();
+
+        assertThat(advice).contains("is unreadable").contains("mv " + file + " " + file + ".broken")
+                .contains("mnist models promote VERSION --alias production");
+        Files.move(file, Path.of(file + ".broken")); // exactly what the message says
+        registry.promote("v2", "production");
+        assertThat(registry.alias("production")).contains("v2");
+        assertThat(registry.aliases()).isEqualTo(Map.of("production", "v2"));
     }
 
     static void copyTree(Path from, Path to) throws IOException {

@@ -41,7 +41,9 @@ final class Buckets {
                 .enforceSsl(true)
                 .serverAccessLogsBucket(logs)
                 .serverAccessLogsPrefix(logPrefix)
-                .lifecycleRules(List.of(LifecycleRule.builder().noncurrentVersionExpiration(Duration.days(90)).build()))
+                // An upload left unfinished (a batch scorer that never got its retry) is not kept forever.
+                .lifecycleRules(List.of(LifecycleRule.builder().noncurrentVersionExpiration(Duration.days(90))
+                        .abortIncompleteMultipartUploadAfter(Duration.days(7)).build()))
                 .removalPolicy(RemovalPolicy.RETAIN);
     }
 }

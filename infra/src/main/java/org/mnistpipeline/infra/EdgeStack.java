@@ -54,6 +54,8 @@ public final class EdgeStack extends Stack {
     public static final String HANDLER = "org.mnistpipeline.lambda.PredictionHandler::handleRequest";
     /** What the function names its batch-scoring output, {@code <input key>.predictions.jsonl}, next to the input. */
     public static final String OUTPUT_SUFFIX = ".predictions.jsonl";
+    /** Where the function saves how far it got with an object when an invocation runs out of time. */
+    public static final String PROGRESS_SUFFIX = ".predictions.progress.json";
     /**
      * Key suffixes that invoke batch scoring: every format the function reads by name (CSV, JSON lines, NumPy, MNIST
      * IDX images), raw and gzipped, except a bare {@code .jsonl}. S3 filters cannot exclude, and a {@code .jsonl}
@@ -92,7 +94,11 @@ public final class EdgeStack extends Stack {
                         Iam.allow(List.of("logs:CreateLogStream", "logs:PutLogEvents"),
                                 List.of(logGroup.getLogGroupArn())),
                         Iam.allow(List.of("s3:GetObject"), List.of(batchBucket.arnForObjects("*"))),
-                        Iam.allow(List.of("s3:PutObject"), List.of(batchBucket.arnForObjects("*" + OUTPUT_SUFFIX))),
+                        // PutObject covers the multipart calls (create, upload part, complete) of a long output.
+                        Iam.allow(List.of("s3:PutObject", "s3:AbortMultipartUpload"),
+                                List.of(batchBucket.arnForObjects("*" + OUTPUT_SUFFIX))),
+                        Iam.allow(List.of("s3:PutObject", "s3:DeleteObject"),
+                                List.of(batchBucket.arnForObjects("*" + PROGRESS_SUFFIX))),
                         Iam.allow(List.of("s3:GetObject"), List.of(
                                 artifacts.arnForObjects(settings.homePrefix() + "/" + REGISTRY_PREFIX + "/*"))),
                         // Without it a missing key (no production alias yet, on a fresh deployment) reads as
@@ -104,10 +110,11 @@ public final class EdgeStack extends Stack {
                                 .build()))
                         .build()))
                 .build();
-        Nag.suppressWildcardResources(role, List.of("/*", "/*" + OUTPUT_SUFFIX,
+        Nag.suppressWildcardResources(role, List.of("/*", "/*" + OUTPUT_SUFFIX, "/*" + PROGRESS_SUFFIX,
                         "/" + settings.homePrefix() + "/" + REGISTRY_PREFIX + "/*"),
                 "batch inputs may have any key in the batch bucket (the notifications pick them), outputs are only"
-                        + " *.predictions.jsonl, and model versions are read under the registry prefix");
+                        + " *.predictions.jsonl (and the *.predictions.progress.json of an unfinished one), and model"
+                        + " versions are read under the registry prefix");
 
         function = Function.Builder.create(this, "Predict")
                 .functionName(names.function())

@@ -173,7 +173,7 @@ class EdgeStackTest {
     }
 
     @Test
-    void theFunctionRoleReadsBatchInputsAndTheRegistryAndWritesOnlyPredictionOutputs() {
+    void theFunctionRoleReadsBatchInputsAndTheRegistryAndWritesOnlyPredictionOutputsAndProgress() {
         Map<String, Map<String, Object>> roles = edge.findResources("AWS::IAM::Role",
                 Map.of("Properties", Match.objectLike(Map.of("Description", "mnist-pipeline prediction function"))));
         assertThat(roles).hasSize(1);
@@ -183,10 +183,11 @@ class EdgeStackTest {
                 "Description", "mnist-pipeline prediction function",
                 "Policies", List.of(Map.of("PolicyName", "predict", "PolicyDocument", Match.objectLike(Map.of(
                         "Statement", Match.arrayWith(List.of(
-                                Match.objectLike(Map.of("Action", "s3:PutObject", "Resource", Map.of("Fn::Join",
-                                        List.of("", List.of(Match.objectLike(Map.of("Fn::GetAtt", Match.anyValue())),
-                                                "/*" + EdgeStack.OUTPUT_SUFFIX))))))))))))));
-        assertThat(role).doesNotContain("s3:*").doesNotContain("s3:DeleteObject");
+                                writes(List.of("s3:PutObject", "s3:AbortMultipartUpload"), EdgeStack.OUTPUT_SUFFIX),
+                                writes(List.of("s3:PutObject", "s3:DeleteObject"), EdgeStack.PROGRESS_SUFFIX))))))))));
+        assertThat(role).doesNotContain("s3:*");
+        // The only objects it may delete are its own progress records: never an input or an output.
+        assertThat(role.split("s3:DeleteObject", -1)).hasSize(2);
         // Listing only under the registry, so that a missing alias (a fresh deployment) reads as absent, not denied.
         edge.hasResourceProperties("AWS::IAM::Role", Match.objectLike(Map.of(
                 "Description", "mnist-pipeline prediction function",
@@ -194,6 +195,11 @@ class EdgeStackTest {
                         "Statement", Match.arrayWith(List.of(Match.objectLike(Map.of("Action", "s3:ListBucket",
                                 "Condition", Map.of("StringLike", Map.of("s3:prefix",
                                         List.of("mnist/" + EdgeStack.REGISTRY_PREFIX + "/*"))))))))))))));
+    }
+
+    private static Object writes(List<String> actions, String suffix) {
+        return Match.objectLike(Map.of("Action", actions, "Resource", Map.of("Fn::Join", List.of("", List.of(
+                Match.objectLike(Map.of("Fn::GetAtt", Match.anyValue())), "/*" + suffix)))));
     }
 
     private static String onlyLogicalId(String type, Map<String, Object> properties) {

@@ -32,6 +32,9 @@ class BatchNotificationFiltersTest {
             assertThat(BatchFormat.of(output, null)).isEqualTo(BatchFormat.JSON_LINES);
             assertThat(EdgeStack.BATCH_SUFFIXES).noneMatch(output::endsWith);
         }
+        assertThat(EdgeStack.PROGRESS_SUFFIX).isEqualTo(S3BatchScorer.PROGRESS_SUFFIX);
+        assertThat(EdgeStack.BATCH_SUFFIXES).noneMatch(("uploads/a.csv" + S3BatchScorer.PROGRESS_SUFFIX)::endsWith);
+        assertThat(S3BatchScorer.isOutput("uploads/a.csv" + S3BatchScorer.PROGRESS_SUFFIX)).isTrue();
         // Why a bare .jsonl is not a filter: it is the outputs' own ending.
         assertThat(S3BatchScorer.OUTPUT_SUFFIX).endsWith(".jsonl");
         assertThat(EdgeStack.BATCH_SUFFIXES).doesNotContain(".jsonl");

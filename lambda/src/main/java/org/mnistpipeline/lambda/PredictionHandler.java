@@ -79,7 +79,8 @@ public final class PredictionHandler implements RequestStreamHandler {
         String requestId = context == null || context.getAwsRequestId() == null ? "local" : context.getAwsRequestId();
         // One byte past the limit is enough to know the event is too large; more is never held.
         byte[] event = input.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, maxEventBytes() + 1));
-        output.write(handle(event, requestId));
+        BatchScorer.Deadline deadline = context == null ? BatchScorer.Deadline.NONE : context::getRemainingTimeInMillis;
+        output.write(handle(event, requestId, deadline));
     }
 
     /** What an invocation answered, and what its metrics line says. */
@@ -98,6 +99,11 @@ public final class PredictionHandler implements RequestStreamHandler {
      * {@link S3EventAdapter.BatchFailed}, for an S3 event a retry may fix, so that the invocation fails.
      */
     byte[] handle(byte[] event, String requestId) {
+        return handle(event, requestId, BatchScorer.Deadline.NONE);
+    }
+
+    /** {@link #handle(byte[], String)} within the invocation's remaining time (S3 batches stop in time). */
+    byte[] handle(byte[] event, String requestId, BatchScorer.Deadline deadline) {
         long start = System.nanoTime();
         Outcome outcome;
         S3EventAdapter.BatchFailed retry = null;
@@ -109,7 +115,7 @@ public final class PredictionHandler implements RequestStreamHandler {
             JsonNode root = parseEvent(event);
             outcome = switch (EventType.of(root)) {
                 case HTTP_V2 -> http.handle(root, requestId);
-                case S3 -> s3.handle(root, requestId);
+                case S3 -> s3.handle(root, requestId, deadline);
                 case DIRECT -> direct.handle(event, requestId);
             };
         } catch (S3EventAdapter.BatchFailed e) {

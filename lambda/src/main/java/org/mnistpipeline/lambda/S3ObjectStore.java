@@ -2,11 +2,14 @@ package org.mnistpipeline.lambda;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.mnistpipeline.s3.S3Objects;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -43,7 +46,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     public Head head(String bucket, String key) {
         try {
             HeadObjectResponse r = s3.headObject(b -> b.bucket(bucket).key(key));
-            return new Head(r.contentLength() == null ? -1 : r.contentLength(), r.contentType());
+            return new Head(r.contentLength() == null ? -1 : r.contentLength(), r.contentType(), r.eTag());
         } catch (NoSuchKeyException e) {
             throw ObjectStore.notFound(bucket, key);
         } catch (S3Exception e) {
@@ -68,7 +71,41 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType), RequestBody.fromFile(file));
     }
 
-    /** The client itself, for callers that need more than the three calls. */
+    @Override
+    public String startUpload(String bucket, String key, String contentType) {
+        return s3.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
+    }
+
+    @Override
+    public Part uploadPart(String bucket, String key, String uploadId, int number, Path file) {
+        String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(number),
+                RequestBody.fromFile(file)).eTag();
+        return new Part(number, etag);
+    }
+
+    @Override
+    public void completeUpload(String bucket, String key, String uploadId, List<Part> parts) {
+        List<CompletedPart> completed = parts.stream()
+                .map(p -> CompletedPart.builder().partNumber(p.number()).eTag(p.etag()).build()).toList();
+        s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(completed)));
+    }
+
+    @Override
+    public void abortUpload(String bucket, String key, String uploadId) {
+        try {
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId));
+        } catch (NoSuchUploadException e) {
+            // already completed or aborted: nothing left to abandon
+        }
+    }
+
+    @Override
+    public void delete(String bucket, String key) {
+        s3.deleteObject(b -> b.bucket(bucket).key(key));
+    }
+
+    /** The client itself, for callers that need more than these calls. */
     public S3Client client() {
         return s3;
     }

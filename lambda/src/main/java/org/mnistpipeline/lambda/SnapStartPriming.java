@@ -38,7 +38,7 @@ final class SnapStartPriming implements Resource {
 
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
-        env.model.get(); // a snapshot without a model would be restored broken: fail the publish instead
+        env.model.loadNow(); // a snapshot without a model would be restored broken: fail the publish instead
         env.quiet(true);
         try {
             int runs = env.config.warmUpRuns();

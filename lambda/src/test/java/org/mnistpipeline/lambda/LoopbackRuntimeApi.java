@@ -91,7 +91,8 @@ final class LoopbackRuntimeApi implements AutoCloseable {
                 var h = exchange.getResponseHeaders();
                 h.set("Content-Type", "application/json");
                 h.set("Lambda-Runtime-Aws-Request-Id", UUID.randomUUID().toString());
-                h.set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 30_000));
+                // The deployed function's timeout (EdgeStack: 5 minutes); batch scoring stops in time for it.
+                h.set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 300_000));
                 h.set("Lambda-Runtime-Invoked-Function-Arn", FUNCTION_ARN);
                 h.set("Lambda-Runtime-Trace-Id",
                         "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0");

@@ -71,7 +71,7 @@ class PredictionHandlerTest {
     void s3EventReachesAPluggedBatchScorerWithDecodedKeys() {
         List<BatchScorer.S3Object> seen = new ArrayList<>();
         Harness withScorer = new Harness(Harness.config(), new org.mnistpipeline.inference.LocalModelLoader(
-                Harness.modelDir()), (objects, predictor) -> {
+                Harness.modelDir()), (objects, predictor, deadline) -> {
                     seen.addAll(objects);
                     return new BatchScorer.Report(List.of(new BatchScorer.ObjectResult("out", "b.csv",
                             "s3://out/b.csv.predictions.jsonl", 4000, 0, 200, null)));

@@ -98,12 +98,7 @@ class S3BatchScoringTest {
         // batch's worth, not the object.
         Harness[] h = new Harness[1];
         AtomicLong readBeforeFirstBatch = new AtomicLong();
-        ObjectStore counting = new ObjectStore() {
-            @Override
-            public Head head(String bucket, String key) {
-                return store.head(bucket, key);
-            }
-
+        ObjectStore counting = new ForwardingObjectStore(store) {
             @Override
             public InputStream open(String bucket, String key) {
                 return new FilterInputStream(store.open(bucket, key)) {
@@ -121,11 +116,6 @@ class S3BatchScoringTest {
                         return n;
                     }
                 };
-            }
-
-            @Override
-            public void put(String bucket, String key, Path file, String contentType) {
-                store.put(bucket, key, file, contentType);
             }
         };
         h[0] = harness(counting);

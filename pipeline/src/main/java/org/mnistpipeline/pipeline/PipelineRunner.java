@@ -70,6 +70,7 @@ public final class PipelineRunner {
     private final Consumer<String> log;
     private final RunStore runs;
     private final Graph graph = RetrainGraph.definition();
+    private final Consumer<String> crashPoint;
 
     /** @param home the pipeline's directory: {@code runs/}, {@code work/}, the lock and the notifications */
     public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
@@ -85,6 +86,16 @@ public final class PipelineRunner {
     /** @param home where runs, the lock and the steps' hand-overs live: a directory or an object prefix */
     public PipelineRunner(PipelineHome home, ModelRegistry registry, BatchStore store, Training training,
             Notifier notifier, DriftCheck drift, Consumer<String> log) {
+        this(home, registry, store, training, notifier, drift, log, point -> { });
+    }
+
+    /**
+     * {@code crashPoint} is told "STATE started" before a Task state's step runs and "STATE done"
+     * after it returned, before its result is saved: crash tests kill the process there.
+     */
+    PipelineRunner(PipelineHome home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
+            DriftCheck drift, Consumer<String> log, Consumer<String> crashPoint) {
+        this.crashPoint = crashPoint;
         this.drift = drift;
         this.home = home;
         this.registry = registry;
@@ -184,7 +195,9 @@ public final class PipelineRunner {
                 try {
                     Invocation<?, ?> call = Invocation.of(step(task.step()), state);
                     input = Json.mapper().valueToTree(call.input());
+                    crashPoint.accept(name + " started");
                     JsonNode output = call.run(context);
+                    crashPoint.accept(name + " done");
                     steps.add(new StepRun(task.step(), attempt, "succeeded", started.toString(), seconds(t0), input,
                             output, null));
                     position = graph.advance(task.next(), graph.stateAfter(task, state, output), executionContext);

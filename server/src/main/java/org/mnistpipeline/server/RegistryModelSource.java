@@ -16,16 +16,25 @@ final class RegistryModelSource implements ModelSource {
         this.alias = alias;
     }
 
-    /** Versions are immutable once registered, so the version an alias names identifies the model. */
+    /**
+     * The version the alias names plus that version's content token: a version's weights never
+     * change, but its package may (a {@code model.onnx} added by {@code mnist models export}, a
+     * damaged file restored), and a version that failed to load must be tried again when it does.
+     */
     @Override
     public String fingerprint() {
+        String version = version();
+        return version + "@" + registry.contentToken(version);
+    }
+
+    private String version() {
         return registry.alias(alias).orElseThrow(() -> new RegistryException.NotFound("the registry has no alias '"
                 + alias + "'; promote a model first (`mnist models promote VERSION " + alias + "`)"));
     }
 
     @Override
     public LoadedModel load() {
-        ModelPackage pkg = registry.get(fingerprint());
+        ModelPackage pkg = registry.get(version());
         return new LocalModelLoader(pkg.dir(), pkg.manifest().version()).load();
     }
 

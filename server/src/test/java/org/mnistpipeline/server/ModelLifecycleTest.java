@@ -169,6 +169,32 @@ class ModelLifecycleTest {
     }
 
     @Test
+    void aVersionThatFailedToLoadIsLoadedOnceExportGivesItAModel() throws Exception {
+        LocalModelRegistry registry = new LocalModelRegistry(tmp.resolve("registry"));
+        String v1 = registry.register(Fixtures.stagedPackage(tmp.resolve("staged1"))).version();
+        Path withoutOnnx = Fixtures.stagedPackage(tmp.resolve("staged2"));
+        byte[] onnx = Files.readAllBytes(withoutOnnx.resolve("model.onnx"));
+        Files.delete(withoutOnnx.resolve("model.onnx")); // registered before export existed
+        String v2 = registry.register(withoutOnnx).version();
+        registry.promote(v1, ModelSource.PRODUCTION);
+        ServerConfig config = Fixtures.config(tmp).toBuilder().modelSource(ModelSource.registry(registry, "production"))
+                .reloadInterval(Duration.ofHours(1)).build();
+        try (ModelServer server = Fixtures.startReady(config)) {
+            registry.promote(v2, ModelSource.PRODUCTION);
+            assertThat(server.reloadNow()).as("v2 has no model.onnx yet").isFalse();
+            assertThat(server.reloadNow()).as("unchanged: not tried again").isFalse();
+            assertThat(server.modelVersion()).hasValue(v1);
+
+            registry.addFiles(v2, java.util.Map.of("model.onnx", onnx)); // what `mnist models export v2` does
+
+            assertThat(server.reloadNow()).isTrue();
+            assertThat(server.modelVersion()).hasValue(v2);
+            assertThat(Http.json(new Http(server.uri()).post("/invocations", "image/png", Digits.png(0)))
+                    .path("model_version").asText()).isEqualTo(v2);
+        }
+    }
+
+    @Test
     void closeStopsAcceptingAndLetsInFlightRequestsFinish() throws Exception {
         ModelServer server = Fixtures.startReady(Fixtures.config(Fixtures.modelDir(tmp.resolve("model"))));
         Http http = new Http(server.uri());

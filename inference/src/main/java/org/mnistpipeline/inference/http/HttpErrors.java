@@ -38,11 +38,15 @@ public final class HttpErrors {
         return error.getMessage();
     }
 
-    /** {@code {"error": ...}} with its status, and the {@code Allow} header of a 405. */
+    /** {@code {"error": ...}} with its status, the {@code Allow} header of a 405, the {@code Retry-After} of a 503. */
     public static HttpResponse response(Throwable error) {
         HttpResponse response = HttpResponse.error(status(error), clientMessage(error));
-        return error instanceof RequestException.MethodNotAllowed notAllowed
-                ? response.withHeader("allow", notAllowed.allow()) : response;
+        return switch (error) {
+            case RequestException.MethodNotAllowed notAllowed -> response.withHeader("allow", notAllowed.allow());
+            case RequestException.RetryLater later -> response.withHeader("retry-after",
+                    Long.toString(later.afterSeconds()));
+            default -> response;
+        };
     }
 
     /**

@@ -100,16 +100,94 @@ final class BatchReader {
         for (BatchManifest m : batches()) {
             Path dir = batchesDir.resolve(m.id());
             verify(m, dir); // a damaged index would let duplicates through unnoticed
-            List<String> lines = Files.readAllLines(dir.resolve(DataStore.RECORDS), StandardCharsets.UTF_8);
+            List<RecordsFile.Row> rows = rows(m, dir);
             byte[] signatures = Idx.read(dir.resolve(DataStore.SIGNATURES)).data();
             int size = DataStore.PIXELS;
-            for (int i = 0; i < lines.size(); i++) {
-                String[] f = lines.get(i).split("\t", 3);
-                out.add(new StoredRecord(m.id(), f[0], Integer.parseInt(f[1]), f[2],
+            if (signatures.length != rows.size() * size) {
+                throw damaged(m.id(), DataStore.SIGNATURES + " holds " + signatures.length / size
+                        + " signatures for " + rows.size() + " records", m.source());
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                RecordsFile.Row row = rows.get(i);
+                out.add(new StoredRecord(m.id(), row.sha256(), row.label(), row.name(),
                         Arrays.copyOfRange(signatures, i * size, (i + 1) * size)));
             }
         }
         return out;
+    }
+
+    /** The rows of a verified batch's {@code records.tsv}. */
+    private List<RecordsFile.Row> rows(BatchManifest m, Path dir) throws IOException {
+        String content = new String(Files.readAllBytes(dir.resolve(DataStore.RECORDS)), StandardCharsets.UTF_8);
+        try {
+            return RecordsFile.parse(content, m.accepted());
+        } catch (RecordsFile.Malformed e) {
+            throw damaged(m.id(), DataStore.RECORDS + " cannot be read: " + e.getMessage(), m.source());
+        }
+    }
+
+    /**
+     * What is wrong with the batch stored in {@code batches/<id>}, if anything: its manifest, the
+     * digest of each file, the record index. Empty when it is whole, and for a batch written by a
+     * newer release (that needs an upgrade, not a repair).
+     */
+    Optional<String> problem(String id) {
+        Path dir = batchesDir.resolve(id);
+        try {
+            BatchManifest m = manifest(id);
+            verify(m, dir);
+            rows(m, dir);
+            return Optional.empty();
+        } catch (NewerFormat e) {
+            return Optional.empty();
+        } catch (Damaged e) {
+            return Optional.of(e.what);
+        } catch (DataException e) {
+            return Optional.of(e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.of("batch " + id + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Every directory under {@code batches/} named like a batch, whatever its state. */
+    List<String> batchDirectories() {
+        if (!Files.isDirectory(batchesDir)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(batchesDir)) {
+            return dirs.map(d -> d.getFileName().toString()).filter(n -> ID.matcher(n).matches()).sorted().toList();
+        } catch (IOException e) {
+            throw new DataException("cannot list " + batchesDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A damaged batch, with the way out: set it aside with {@code mnist data repair} (the rest of
+     * the store stays usable) and ingest its source again. Restoring the directory from a backup
+     * works too.
+     */
+    Damaged damaged(String id, String what, String source) {
+        return new Damaged(what, "batch " + id + " in data store " + root + " is damaged: " + what
+                + "; run `mnist data repair` to set it aside (it moves to " + root.resolve(DataStore.DAMAGED)
+                + "), then ingest its source again" + (source == null ? "" : " (" + source + ")")
+                + ", or restore " + batchesDir.resolve(id) + " from a backup");
+    }
+
+    /** A stored batch that is not whole; {@code what} says what is wrong, the message also how to recover. */
+    static final class Damaged extends DataException {
+        final String what;
+
+        Damaged(String what, String message) {
+            super(message);
+            this.what = what;
+        }
+    }
+
+    /** A batch written by a newer release: not damage, and not for {@code repair} to touch. */
+    static final class NewerFormat extends DataException {
+        NewerFormat(String message) {
+            super(message);
+        }
     }
 
     /** The refusals a stored batch recorded in its {@code quarantine.jsonl}. */
@@ -130,43 +208,41 @@ final class BatchReader {
     BatchManifest manifest(String id) {
         Path file = batchesDir.resolve(id).resolve(DataStore.MANIFEST);
         if (!Files.isRegularFile(file)) {
-            throw new DataException("batch " + id + " in " + root + " has no " + DataStore.MANIFEST
-                    + "; restore it from a backup");
+            throw damaged(id, "it has no " + DataStore.MANIFEST, null);
         }
         BatchManifest m;
         try {
             m = Json.read(file, BatchManifest.class);
         } catch (RuntimeException e) {
-            throw new DataException("batch " + id + ": " + DataStore.MANIFEST + " is unreadable: " + e.getMessage(), e);
+            throw damaged(id, DataStore.MANIFEST + " is unreadable (" + e.getMessage() + ")", null);
         }
         if (m.formatVersion() != BatchManifest.FORMAT_VERSION) {
-            throw new DataException("batch " + id + " has format version " + m.formatVersion() + "; this release reads "
+            throw new NewerFormat("batch " + id + " has format version " + m.formatVersion() + "; this release reads "
                     + BatchManifest.FORMAT_VERSION + ": upgrade mnist-pipeline");
         }
         if (!id.equals(m.id())) {
-            throw new DataException("batch directory " + id + " holds the manifest of batch " + m.id());
+            throw damaged(id, "its directory holds the manifest of batch " + m.id(), m.source());
         }
         return m;
     }
 
-    private static void verify(BatchManifest manifest, Path dir) {
+    private void verify(BatchManifest manifest, Path dir) {
         for (var file : manifest.fingerprint().files().entrySet()) {
             Path path = dir.resolve(file.getKey());
             String actual;
             try {
                 actual = Sha256.of(path);
             } catch (UncheckedIOException e) {
-                throw new DataException("batch " + manifest.id() + " is damaged: " + file.getKey()
-                        + " cannot be read (" + e.getCause().getMessage() + "); restore " + dir + " or re-ingest its source");
+                throw damaged(manifest.id(), file.getKey() + " cannot be read (" + e.getCause().getMessage() + ")",
+                        manifest.source());
             }
             if (!actual.equals(file.getValue())) {
-                throw new DataException("batch " + manifest.id() + " is damaged: " + file.getKey() + " has SHA-256 "
-                        + actual + " but its manifest says " + file.getValue() + "; restore " + dir
-                        + " or re-ingest its source");
+                throw damaged(manifest.id(), file.getKey() + " has SHA-256 " + actual + " but its manifest says "
+                        + file.getValue(), manifest.source());
             }
         }
         if (!DataFingerprint.of(manifest.fingerprint().files()).sha256().equals(manifest.sha256())) {
-            throw new DataException("batch " + manifest.id() + " is damaged: manifest.json's digests do not add up");
+            throw damaged(manifest.id(), "manifest.json's digests do not add up", manifest.source());
         }
     }
 }

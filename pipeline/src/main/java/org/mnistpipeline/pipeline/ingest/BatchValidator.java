@@ -154,6 +154,12 @@ final class BatchValidator {
                 };
                 refused.add(new Refused(new Rejection(c.name(), e.getMessage(), kind), c.file(), bytes, sha));
                 return;
+            } catch (RuntimeException | OutOfMemoryError | StackOverflowError | LinkageError | AssertionError e) {
+                // A decoder bug or a picture too big for this heap concerns this record only: what
+                // it allocated is garbage now, so quarantine it and go on with the others.
+                refused.add(new Refused(new Rejection(c.name(), decoderFailure(e), Kind.UNDECODABLE), c.file(), bytes,
+                        sha));
+                return;
             }
         }
         Accepted a = new Accepted(c.name(), label, pixels, sha, signature, c.file(), bytes);
@@ -170,6 +176,13 @@ final class BatchValidator {
         byHash.put(sha, ref);
         near.add(NearDuplicates.entry(signature, ref));
         accepted.add(a);
+    }
+
+    private static String decoderFailure(Throwable e) {
+        String what = e instanceof OutOfMemoryError ? "decoding it ran out of memory"
+                : "the image decoder failed (" + e.getClass().getName() + ")";
+        return what + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                + "; convert it to a smaller PNG and ingest it again";
     }
 
     private static Rejection duplicate(String name, int label, Ref other, String how, Kind sameLabelKind) {

@@ -13,6 +13,7 @@ import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.DataFingerprint;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.inference.ImagePreprocessor;
+import org.mnistpipeline.io.Json;
 import org.mnistpipeline.pipeline.ingest.BatchValidator.Accepted;
 import org.mnistpipeline.pipeline.ingest.BatchValidator.Refused;
 
@@ -29,6 +30,7 @@ import org.mnistpipeline.pipeline.ingest.BatchValidator.Refused;
  *     quarantine.jsonl              per refused record: record, kind, reason, where its bytes are
  *     manifest.json                 {@link BatchManifest}, with the SHA-256 of every file above
  * root/quarantine/&lt;id&gt;/             the original bytes of every refused record
+ * root/damaged/&lt;id&gt;-&lt;time&gt;/        batches {@link #repair} set aside: never read
  * root/.staging-*                   work in progress, never read; removed by the next ingest
  * </pre>
  *
@@ -46,6 +48,8 @@ public final class DataStore implements IngestStore {
     static final String RECORDS = "records.tsv";
     static final String QUARANTINE = "quarantine.jsonl";
     static final String MANIFEST = "manifest.json";
+    /** Where {@link #repair} moves damaged batches: out of every read, kept for a person to look at. */
+    static final String DAMAGED = "damaged";
     static final int CLASSES = 10;
     static final int PIXELS = 28 * 28;
 
@@ -59,7 +63,7 @@ public final class DataStore implements IngestStore {
         this(root, Clock.systemUTC(), new ImagePreprocessor(), step -> { });
     }
 
-    /** {@code crashPoint} is told each durable step ("staged", "quarantined"); tests stop there. */
+    /** {@code crashPoint} is told each durable step ("staged", "quarantined", "published"); tests stop there. */
     DataStore(Path root, Clock clock, ImagePreprocessor preprocessor, Consumer<String> crashPoint) {
         this.root = root.toAbsolutePath().normalize();
         this.reader = new BatchReader(this.root);
@@ -146,6 +150,35 @@ public final class DataStore implements IngestStore {
             int sequence = reader.batches().stream().mapToInt(BatchManifest::sequence).max().orElse(0) + 1;
             return new IngestResult(publisher.publish(id, sequence, src, listing.format(), fresh, refused), false,
                     rejections);
+        });
+    }
+
+    /** A batch {@link #repair} moved out of {@code batches/}: why, and the source to ingest again. */
+    public record SetAside(String id, String source, String problem, Path movedTo) {}
+
+    /**
+     * Checks every stored batch (manifest, file digests, record index) and moves each damaged one
+     * to {@code damaged/}, so the store is usable again; ingesting its source again restores its
+     * records as a new data version. A whole store changes nothing. Returns what was set aside.
+     */
+    public List<SetAside> repair() {
+        return publisher.locked(() -> {
+            publisher.cleanStaging();
+            List<SetAside> moved = new java.util.ArrayList<>();
+            for (String id : reader.batchDirectories()) {
+                Optional<String> problem = reader.problem(id);
+                if (problem.isPresent()) {
+                    String source = null;
+                    try {
+                        source = Json.read(root.resolve("batches").resolve(id).resolve(MANIFEST), BatchManifest.class)
+                                .source();
+                    } catch (RuntimeException unreadable) {
+                        // the manifest is part of the damage: the source is unknown
+                    }
+                    moved.add(new SetAside(id, source, problem.get(), publisher.setAside(id)));
+                }
+            }
+            return moved;
         });
     }
 

@@ -46,7 +46,20 @@ final class SourceReader {
 
     private SourceReader() {}
 
+    /**
+     * The most IDX payload one source may bring into memory: validating and storing a record
+     * holds about six copies of its 784 bytes, so an eighth of the heap leaves room for them.
+     */
+    static long defaultIdxBudget() {
+        return Runtime.getRuntime().maxMemory() / 8;
+    }
+
     static Listing read(Path source) {
+        return read(source, defaultIdxBudget());
+    }
+
+    /** {@code idxBudget}: the most IDX payload (bytes) read from all of the source's pairs together. */
+    static Listing read(Path source, long idxBudget) {
         if (!Files.isDirectory(source)) {
             throw new DataException("source " + source + " is not a directory; pass a directory of IDX files,"
                     + " label folders 0-9, or images with labels.csv");
@@ -55,7 +68,7 @@ final class SourceReader {
         List<Early> rejected = new ArrayList<>();
         boolean idx = files.stream().anyMatch(p -> p.getParent().equals(source) && (isIdxImages(p) || isIdxLabels(p)));
         if (idx) {
-            return new Listing("idx", readIdx(source, files, rejected), rejected);
+            return new Listing("idx", readIdx(source, files, rejected, idxBudget), rejected);
         }
         if (Files.isRegularFile(source.resolve(LABELS_CSV), LinkOption.NOFOLLOW_LINKS)) {
             return new Listing("csv", readCsv(source, files, rejected), rejected);
@@ -93,7 +106,8 @@ final class SourceReader {
                         "not a plain file (symbolic link or device); copy the file into the source instead");
     }
 
-    private static List<Candidate> readIdx(Path source, List<Path> files, List<Early> rejected) {
+    private static List<Candidate> readIdx(Path source, List<Path> files, List<Early> rejected, long budget) {
+        long left = budget;
         List<Candidate> out = new ArrayList<>();
         Set<Path> used = new HashSet<>();
         for (Path images : files) {
@@ -110,11 +124,19 @@ final class SourceReader {
             }
             used.add(labels);
             String problem = null;
+            Kind kind = Kind.BAD_IDX;
             Idx.IdxArray imageArray = null;
             Idx.IdxArray labelArray = null;
             try {
-                imageArray = Idx.read(images);
-                labelArray = Idx.read(labels);
+                // Checked against the budget from the header, before a byte of data is allocated.
+                imageArray = Idx.read(images, left);
+                labelArray = Idx.read(labels, Math.max(0, left - imageArray.data().length));
+                left -= imageArray.data().length + labelArray.data().length;
+            } catch (Idx.TooLarge e) {
+                kind = Kind.TOO_LARGE;
+                problem = e.getMessage().replace(source.toString() + java.io.File.separator, "")
+                        + " (ingestion holds at most " + budget / 1_000_000 + " MB of IDX data per source with this"
+                        + " heap; ingest smaller pairs, or give the JVM more memory)";
             } catch (DataException e) {
                 problem = e.getMessage().replace(source.toString() + java.io.File.separator, "");
             }
@@ -132,8 +154,8 @@ final class SourceReader {
             }
             if (problem != null) {
                 String reason = "IDX pair refused as a whole: " + problem;
-                rejected.add(new Early(name, images, Kind.BAD_IDX, reason));
-                rejected.add(new Early(labels.getFileName().toString(), labels, Kind.BAD_IDX, reason));
+                rejected.add(new Early(name, images, kind, reason));
+                rejected.add(new Early(labels.getFileName().toString(), labels, kind, reason));
                 continue;
             }
             int n = SIZE * SIZE;
@@ -194,6 +216,10 @@ final class SourceReader {
             if (fileField.isEmpty() || !file.startsWith(source) || file.equals(csv)) {
                 rejected.add(new Early(where, null, Kind.BAD_LABEL,
                         "row names '" + fileField + "', which is not an image file inside the source"));
+            } else if (linkOnTheWay(source, file) != null) {
+                rejected.add(new Early(where, null, Kind.UNEXPECTED_FILE, "row names " + fileField
+                        + ", which is reached through the symbolic link " + linkOnTheWay(source, file)
+                        + "; copy the files into the source instead"));
             } else if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 rejected.add(new Early(where, null, Kind.BAD_LABEL,
                         "row names " + fileField + ", which is not in the source"));
@@ -206,6 +232,7 @@ final class SourceReader {
             }
         }
         List<Candidate> out = new ArrayList<>();
+        Set<Path> listed = new HashSet<>();
         for (Path file : files) {
             if (file.equals(csv)) {
                 continue;
@@ -217,10 +244,28 @@ final class SourceReader {
             } else if (!labelOf.containsKey(file)) {
                 rejected.add(new Early(name, file, Kind.BAD_LABEL, "has no row in " + LABELS_CSV));
             } else {
+                listed.add(file);
                 out.add(new Candidate(name, file, null, labelOf.get(file), LABELS_CSV + " line " + lineOf.get(file)));
             }
         }
+        // A row whose file the walk never met (a directory, say) would otherwise vanish without a word.
+        labelOf.keySet().stream().filter(f -> !listed.contains(f)).sorted().forEach(f -> rejected.add(new Early(
+                LABELS_CSV + ":" + lineOf.get(f), null, Kind.UNEXPECTED_FILE, "row names " + relative(source, f)
+                        + ", which is not a plain file in the source")));
         return out;
+    }
+
+    /** The first symbolic link among the directories between {@code source} and {@code file}, or null. */
+    private static String linkOnTheWay(Path source, Path file) {
+        Path at = source;
+        Path rel = source.relativize(file);
+        for (int i = 0; i < rel.getNameCount() - 1; i++) {
+            at = at.resolve(rel.getName(i));
+            if (Files.isSymbolicLink(at)) {
+                return relative(source, at);
+            }
+        }
+        return null;
     }
 
     private static int firstDataLine(List<String> lines) {
