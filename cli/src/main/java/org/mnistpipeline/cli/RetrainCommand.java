@@ -148,9 +148,13 @@ final class RetrainCommand implements Callable<Integer> {
 
     private RetrainRequest request(Context context) {
         Path box = inbox != null ? inbox : context.locations.home().resolve("inbox");
+        // With MNIST_HOME in S3 the inbox is there too (batches marked ready with an empty _READY object).
+        String inboxLocation = inbox == null && context.home().shared()
+                ? context.locations.sharedHome().resolve("inbox").toString()
+                : Files.isDirectory(box) ? box.toAbsolutePath().toString() : null;
         return RetrainRequest.builder()
                 .sources(sources.stream().map(p -> p.toAbsolutePath().toString()).toList())
-                .inbox(Files.isDirectory(box) ? box.toAbsolutePath().toString() : null)
+                .inbox(inboxLocation)
                 .reason(reason != null ? reason : every != null ? "scheduled" : "manual")
                 .force(force)
                 .mode(full ? Mode.FULL : null)

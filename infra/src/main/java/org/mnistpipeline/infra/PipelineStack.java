@@ -61,7 +61,7 @@ public final class PipelineStack extends Stack {
     /** Training jobs, models and endpoint configs the state machine may create: {@link TrainingJobs#uniqueName}. */
     public static final String TRAINING_JOB_PREFIX = "mnist-";
     /** A batch in the inbox starts a run when this object appears in its folder, so a batch of many files starts one run. */
-    public static final String READY_MARKER = "_READY";
+    public static final String READY_MARKER = org.mnistpipeline.pipeline.RunFiles.READY;
     static final String SAGEMAKER_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTrainingJobsRule";
 
     private final StateMachine stateMachine;
@@ -214,7 +214,7 @@ public final class PipelineStack extends Stack {
                 .description("Scheduled retraining run")
                 .schedule(Schedule.expression(settings.retrainSchedule()))
                 .targets(List.of(new SfnStateMachine(stateMachine, SfnStateMachineProps.builder()
-                        .input(RuleTargetInput.fromObject(request("scheduled"))).build())))
+                        .input(RuleTargetInput.fromObject(request("scheduled", mnistHome(artifacts, home) + "/inbox"))).build())))
                 .build();
         inbox = Rule.Builder.create(this, "InboxBatchReady")
                 .description("A batch under MNIST_HOME/inbox/ was marked ready: retrain with it")
@@ -226,7 +226,7 @@ public final class PipelineStack extends Stack {
                                 "object", Map.of("key", Match.wildcard(home + "/inbox/*/" + READY_MARKER))))
                         .build())
                 .targets(List.of(new SfnStateMachine(stateMachine, SfnStateMachineProps.builder()
-                        .input(RuleTargetInput.fromObject(request("inbox"))).build())))
+                        .input(RuleTargetInput.fromObject(request("inbox", mnistHome(artifacts, home) + "/inbox"))).build())))
                 .build();
 
         CfnOutput.Builder.create(this, "StateMachineArn").value(stateMachine.getStateMachineArn()).build();
@@ -263,10 +263,13 @@ public final class PipelineStack extends Stack {
         return "s3://" + artifacts.getBucketName() + "/" + home;
     }
 
-    /** A run's input: the pipeline's own request record with every default written out, and why it started. */
-    static Map<String, Object> request(String reason) {
+    /**
+     * A run's input: the pipeline's own request record with every default written out, why it started, and the
+     * inbox in S3 whose ready batches (those with a {@value #READY_MARKER} object) it ingests.
+     */
+    static Map<String, Object> request(String reason, String inbox) {
         RetrainRequest defaults = RetrainRequest.defaults();
-        RetrainRequest request = new RetrainRequest(defaults.sources(), defaults.inbox(), reason, false,
+        RetrainRequest request = new RetrainRequest(defaults.sources(), inbox, reason, false,
                 defaults.mode(), defaults.fallbackToFull(), defaults.minNewImages(), defaults.replayRatio(),
                 defaults.incrementalEpochs(), defaults.learningRateScale(), defaults.holdoutFraction(),
                 defaults.tolerancePoints(), defaults.maxQuarantineFraction(), defaults.alias(), defaults.seed());

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.store.ObjectPath;
@@ -28,6 +30,23 @@ record LocalRunFiles(Path home) implements RunFiles {
             throw new DataException(location + " does not exist");
         }
         return path;
+    }
+
+    @Override
+    public List<String> inboxBatches(String location) {
+        if (ObjectPath.isUri(location)) {
+            fetch(location); // says that an s3:// inbox needs MNIST_HOME in S3
+        }
+        Path inbox = Path.of(location);
+        if (!Files.isDirectory(inbox)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(inbox)) {
+            return entries.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
+                    .map(Path::toString).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list inbox " + inbox, e);
+        }
     }
 
     @Override

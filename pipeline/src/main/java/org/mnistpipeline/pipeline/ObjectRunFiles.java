@@ -30,6 +30,23 @@ record ObjectRunFiles(ObjectStorage storage, ObjectPath prefix, ObjectPath home,
     }
 
     @Override
+    public List<String> inboxBatches(String location) {
+        if (!ObjectPath.isUri(location)) {
+            throw new DataException("inbox " + location + " is a local path, but MNIST_HOME is in S3; give an s3:// inbox");
+        }
+        ObjectPath inbox = ObjectPath.parse(location);
+        java.util.TreeSet<String> ready = new java.util.TreeSet<>();
+        for (String key : storage.list(inbox)) {
+            String relative = inbox.relativize(key);
+            // <batch>/_READY directly under the inbox; anything deeper or without a marker is not ready.
+            if (relative != null && relative.endsWith("/" + READY) && relative.indexOf('/') == relative.length() - READY.length() - 1) {
+                ready.add(inbox.resolve(relative.substring(0, relative.indexOf('/'))).toString());
+            }
+        }
+        return List.copyOf(ready);
+    }
+
+    @Override
     public String location(String key) {
         return home.resolve(key).toString();
     }

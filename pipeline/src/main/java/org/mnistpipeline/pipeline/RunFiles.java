@@ -2,6 +2,7 @@ package org.mnistpipeline.pipeline;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.mnistpipeline.store.ObjectPath;
 import org.mnistpipeline.store.ObjectStorage;
 import org.mnistpipeline.training.TrainingArtifact;
@@ -42,6 +43,16 @@ public interface RunFiles {
      * tree or the new one; in an object store {@code SHA256SUMS} (when there is one) comes last.
      */
     String publishAt(String key, Path local);
+
+    /** The marker that says an inbox batch in an object store is complete: uploads of many files are not atomic. */
+    String READY = "_READY";
+
+    /**
+     * The batches waiting in the inbox at {@code location}, as locations for {@link #fetch}: on disk
+     * every subdirectory not starting with {@code .}; in an object store every folder holding a
+     * {@value #READY} object (a folder still being uploaded has none yet).
+     */
+    List<String> inboxBatches(String location);
 
     /** The training artefact at {@code location}: a directory, or one gzipped tar ({@code model.tar.gz}). */
     default TrainingArtifact artifact(String location) {

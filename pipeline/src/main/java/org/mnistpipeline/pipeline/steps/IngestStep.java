@@ -6,10 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.pipeline.BatchStore.StoredBatch;
 import org.mnistpipeline.pipeline.RetrainRequest;
+import org.mnistpipeline.pipeline.RunFiles;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
 import org.mnistpipeline.pipeline.ingest.IngestException;
@@ -38,10 +38,23 @@ public final class IngestStep implements Step<IngestStep.Input, IngestStep.Outpu
 
     @Override
     public Output run(Input input, StepContext context) {
-        List<Path> sources = new ArrayList<>();
-        input.request().sources().forEach(s -> sources.add(Path.of(s)));
+        // Sources and inbox batches may be local directories or, with MNIST_HOME in S3, s3:// prefixes,
+        // which are downloaded into the run's scratch space first.
+        List<String> locations = new ArrayList<>(input.request().sources());
         if (input.request().inbox() != null) {
-            sources.addAll(inboxBatches(Path.of(input.request().inbox())));
+            locations.addAll(context.files().inboxBatches(input.request().inbox()));
+        }
+        List<Path> sources = new ArrayList<>();
+        for (String location : locations) {
+            Path source = context.files().fetch(location);
+            if (!source.toString().equals(location)) {
+                try {
+                    Files.deleteIfExists(source.resolve(RunFiles.READY)); // the marker is not a record
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot remove the inbox marker from " + source, e);
+                }
+            }
+            sources.add(source);
         }
         List<StoredBatch> batches = new ArrayList<>();
         int newImages = 0;
@@ -68,17 +81,5 @@ public final class IngestStep implements Step<IngestStep.Input, IngestStep.Outpu
             }
         }
         return new Output(batches, newImages, quarantined, refused);
-    }
-
-    private static List<Path> inboxBatches(Path inbox) {
-        if (!Files.isDirectory(inbox)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(inbox)) {
-            return entries.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
-                    .sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list inbox " + inbox, e);
-        }
     }
 }
