@@ -6,11 +6,12 @@ package org.mnistpipeline;
  * client, so it says what to send instead. Thrown by the decoders, the batch formats and the HTTP
  * edges alike; each edge maps it once, by its {@link Kind} (Javalin's {@code HttpResponseException}).
  *
- * <p>Sealed: the only subtype is {@link MethodNotAllowed}, whose {@code Allow} header is part of
- * the answer. (The rest of the family, {@link MnistException}'s other subclasses, live in the
+ * <p>Sealed: the subtypes are those whose answer carries a header: {@link MethodNotAllowed}
+ * ({@code Allow}) and {@link RetryLater} ({@code Retry-After}). (The rest of the family, {@link MnistException}'s other subclasses, live in the
  * packages of what failed, which a sealed root would have to list in its own package.)
  */
-public sealed class RequestException extends MnistException permits RequestException.MethodNotAllowed {
+public sealed class RequestException extends MnistException permits RequestException.MethodNotAllowed,
+        RequestException.RetryLater {
     public RequestException(Kind kind, String message) {
         super(check(kind), message);
     }
@@ -42,6 +43,32 @@ public sealed class RequestException extends MnistException permits RequestExcep
 
         public String allow() {
             return allow;
+        }
+    }
+
+    /**
+     * Not now, but soon: the server is over its admission budget and refused before starting the
+     * work (503). The {@code Retry-After} header tells clients and load balancers when to try again,
+     * and SageMaker reports it to its caller as a retryable error.
+     */
+    public static final class RetryLater extends RequestException {
+        private final java.time.Duration retryAfter;
+
+        public RetryLater(String message, java.time.Duration retryAfter) {
+            super(Kind.UNAVAILABLE, message);
+            if (retryAfter.isNegative()) {
+                throw new IllegalArgumentException("retryAfter must not be negative, got " + retryAfter);
+            }
+            this.retryAfter = retryAfter;
+        }
+
+        public java.time.Duration retryAfter() {
+            return retryAfter;
+        }
+
+        /** The header's value: whole seconds, at least 1 (a client reading 0 would retry at once). */
+        public String retryAfterHeader() {
+            return Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000));
         }
     }
 }

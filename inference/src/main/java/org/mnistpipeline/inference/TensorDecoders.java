@@ -49,6 +49,11 @@ public final class TensorDecoders {
     public static final int DEFAULT_MAX_IMAGES = 10_000;
     public static final int SIDE = 28;
     public static final int PIXELS = SIDE * SIDE;
+    /**
+     * Memory one decoded image costs until its request is answered: its 784 floats (3,136 bytes
+     * and an array header), its prediction with ten probabilities and its share of the JSON answer.
+     */
+    public static final long IMAGE_BYTES = 4096;
 
 
     private final int maxImages;
@@ -83,6 +88,31 @@ public final class TensorDecoders {
             default -> throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "content type '" + contentType
                     + "' is not supported for tensors; use " + JSON + ", " + NPY + " or " + CSV);
         };
+    }
+
+    /**
+     * The most memory decoding {@code body} as {@code contentType} (and answering its images) can
+     * take, known before decoding: from a {@code .npy} header's shape, and for JSON and CSV from the
+     * body's length (every value takes at least two characters: a digit and a separator). Refuses
+     * (413) a {@code .npy} whose shape holds more than {@link #maxImages()} images.
+     */
+    public long decodeBytes(String contentType, byte[] body) {
+        return switch (mediaType(contentType)) {
+            case NPY -> {
+                long count = imagesInShape(Npy.readHeader(body).shape());
+                checkCount(count);
+                yield count * IMAGE_BYTES;
+            }
+            case JSON -> mostImages(body) * IMAGE_BYTES;
+            // The text is decoded into a string (up to two bytes a character) before lines are split.
+            case CSV -> mostImages(body) * IMAGE_BYTES + 3L * body.length;
+            default -> 0;
+        };
+    }
+
+    /** Images a text body of this length can hold at most. */
+    private long mostImages(byte[] body) {
+        return Math.min(maxImages, body.length / (2L * PIXELS - 1) + 1);
     }
 
     // ---------------------------------------------------------------- JSON
@@ -123,10 +153,9 @@ public final class TensorDecoders {
             }
             return scale(images, i -> "instance " + i, false);
         } catch (JsonProcessingException e) {
-            throw bad("malformed JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr());
+            throw bad("malformed JSON: " + JsonStreams.describe(e));
         } catch (IOException e) {
-            throw bad("cannot read the JSON body: " + e.getMessage());
+            throw new java.io.UncheckedIOException("cannot read a JSON body in memory", e); // a byte array does not fail
         }
     }
 

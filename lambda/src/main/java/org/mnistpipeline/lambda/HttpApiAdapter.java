@@ -37,7 +37,8 @@ final class HttpApiAdapter {
 
     HttpApiAdapter(FunctionEnvironment env) {
         this.env = env;
-        this.invocations = new Invocations(new InputDecoder(env.config.maxPixels()), new CachedScorer());
+        this.invocations = new Invocations(new InputDecoder(env.config.maxPixels(), env.budget), new CachedScorer(),
+                env.config.maxPayloadBytes());
         this.edge = new HttpEdge("this function", List.of(
                 Route.get("/ping", "GET /ping", request -> ping()),
                 Route.post("/", "POST /invocations", invocations),

@@ -38,11 +38,16 @@ public final class HttpErrors {
         return error.getMessage();
     }
 
-    /** {@code {"error": ...}} with its status, and the {@code Allow} header of a 405. */
+    /** {@code {"error": ...}} with its status, the {@code Allow} header of a 405 and the {@code Retry-After} of a shed 503. */
     public static HttpResponse response(Throwable error) {
         HttpResponse response = HttpResponse.error(status(error), clientMessage(error));
-        return error instanceof RequestException.MethodNotAllowed notAllowed
-                ? response.withHeader("allow", notAllowed.allow()) : response;
+        if (error instanceof RequestException.MethodNotAllowed notAllowed) {
+            return response.withHeader("allow", notAllowed.allow());
+        }
+        if (error instanceof RequestException.RetryLater later) {
+            return response.withHeader("retry-after", later.retryAfterHeader());
+        }
+        return response;
     }
 
     /**
