@@ -54,10 +54,10 @@ public final class JsonStreams {
             return limitProblem(e.getOriginalMessage());
         }
         String where = location(e.getLocation());
-        if (e instanceof JsonEOFException) {
+        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (e instanceof JsonEOFException || message.startsWith("Unexpected end-of-input")) {
             return "the document ends early (an array, object or string is not closed)" + where;
         }
-        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
         message = START_MARKER.matcher(message).replaceAll("");
         message = FEATURE_HINT.matcher(message).replaceAll("");
         message = QUOTED_CODE.matcher(message).replaceAll("").trim();

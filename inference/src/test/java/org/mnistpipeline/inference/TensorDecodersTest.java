@@ -91,6 +91,47 @@ class TensorDecodersTest {
     }
 
     @Test
+    void jsonPastTheParserLimitsIsBadInputWithAClearMessageNotAnInternalError() {
+        // Issue 15, defect 3: these reached a NullPointerException (Jackson's limit errors have no location).
+        String number = "1".repeat(1001);
+        String deep = "[".repeat(1001) + "]".repeat(1001);
+        String image = flat(0);
+        for (String body : List.of("{\"instances\": [[" + number + "]]}",
+                "{\"ignored\": " + number + ", \"instances\": [" + image + "]}",
+                "[0." + "5".repeat(5000) + "]")) {
+            assertBadInput(() -> decoders.json(bytes(body)))
+                    .hasMessage("malformed JSON: a number is longer than 1000 characters; write pixel values as"
+                            + " plain numbers such as 0.5 or 255");
+        }
+        for (String body : List.of("{\"ignored\": " + deep + ", \"instances\": [" + image + "]}",
+                "{\"ignored\": " + "{\"a\":".repeat(1001) + "1" + "}".repeat(1001) + ", \"instances\": [" + image
+                        + "]}")) {
+            assertBadInput(() -> decoders.json(bytes(body)))
+                    .hasMessageStartingWith("malformed JSON: arrays or objects are nested more than 1000 levels deep");
+        }
+        // Just inside the limits: read (and, being no image, refused for what it is).
+        assertThat(decoders.json(bytes("{\"ignored\": " + "1".repeat(1000) + ", \"instances\": [" + image + "]}")))
+                .hasSize(1);
+        assertBadInput(() -> decoders.json(bytes(deep))).hasMessageContaining("nested deeper than [1][28][28]");
+    }
+
+    @Test
+    void jsonErrorsNameNeitherJavaClassesNorJacksonFeatures() {
+        for (String body : List.of("{\"instances\": [[0, 1,", "[NaN]", "{\"a\": \"x\ny\"}", "{\"a\":1 \"b\"}",
+                "[--1]", "[01]", "[[0, 1")) {
+            assertBadInput(() -> decoders.json(bytes(body)))
+                    .hasMessageStartingWith("malformed JSON: ")
+                    .satisfies(e -> assertThat(e.getMessage())
+                            .doesNotContainPattern("Exception|Feature|`|jackson|REDACTED|Source|start marker"));
+        }
+        assertBadInput(() -> decoders.json(bytes("{\"instances\": [[0, 1,")))
+                .hasMessage("malformed JSON: the document ends early (an array, object or string is not closed) at"
+                        + " line 1, column 22");
+        assertBadInput(() -> decoders.json(bytes("[NaN]")))
+                .hasMessage("malformed JSON: Non-standard token 'NaN' at line 1, column 5");
+    }
+
+    @Test
     void jsonValuesOutsideTheRangeAreRefused() {
         String negative = flat(0).replaceFirst("\\[0", "[-1");
         assertBadInput(() -> decoders.json(bytes(negative))).hasMessageContaining("value 0").hasMessageContaining("-1.0");
