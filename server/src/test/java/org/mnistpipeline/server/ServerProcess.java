@@ -8,14 +8,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mnistpipeline.inference.hostile.ProcessMemory;
 
 /**
  * The model server in a child JVM ({@link ServerMain}, as {@code mnist serve} starts it), with its
- * resident set size sampled from {@code /proc} while it runs: what a test needs to measure memory
- * from outside, where a heap that holds still says nothing about native memory.
+ * resident set size sampled from {@code /proc} while it runs ({@link ProcessMemory}): memory
+ * measured from outside, native memory included.
  */
 final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on (http://127\\.0\\.0\\.1:\\d+)");
@@ -23,15 +23,13 @@ final class ServerProcess implements AutoCloseable {
     final Process process;
     final URI uri;
     final Path log;
-    private final Thread sampler;
-    private final AtomicLong peakRssKb = new AtomicLong();
-    private final List<long[]> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final ProcessMemory memory;
 
     private ServerProcess(Process process, URI uri, Path log) {
         this.process = process;
         this.uri = uri;
         this.log = log;
-        this.sampler = Thread.ofPlatform().daemon().name("rss-sampler").start(this::sample);
+        this.memory = ProcessMemory.watch(process);
     }
 
     /** Starts {@code java <jvmFlags> ServerMain <args>} on the test class path; waits until it listens. */
@@ -60,17 +58,12 @@ final class ServerProcess implements AutoCloseable {
 
     /** Peak resident set size seen so far, in MiB. */
     long peakRssMib() {
-        return peakRssKb.get() / 1024;
+        return memory.peakMib();
     }
 
     /** Resident set size now, in MiB. */
     long rssMib() {
-        return rssKb(process.pid()) / 1024;
-    }
-
-    /** (millis since start, RSS KiB) every 50 ms. */
-    List<long[]> samples() {
-        return List.copyOf(samples);
+        return memory.nowMib();
     }
 
     String output() {
@@ -79,30 +72,6 @@ final class ServerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private void sample() {
-        long start = System.nanoTime();
-        while (process.isAlive()) {
-            long kb = rssKb(process.pid());
-            peakRssKb.accumulateAndGet(kb, Math::max);
-            samples.add(new long[] {TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), kb});
-            sleep(50);
-        }
-    }
-
-    /** VmRSS of {@code pid} from /proc, in KiB; 0 when it is gone. */
-    static long rssKb(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // gone
-        }
-        return 0;
     }
 
     private static void sleep(long millis) {
@@ -119,6 +88,6 @@ final class ServerProcess implements AutoCloseable {
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
-        sampler.join(1_000);
+        memory.close();
     }
 }
