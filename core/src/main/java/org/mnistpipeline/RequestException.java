@@ -27,6 +27,16 @@ public sealed class RequestException extends MnistException permits RequestExcep
         return kind;
     }
 
+    /**
+     * The sender's own text, as a message may show it back: in single quotes, printable ASCII only
+     * (anything else, and quotes, as {@code ?}), at most {@code max} characters then an ellipsis.
+     * Whatever a client sends, what comes back stays short and cannot pass for our own words.
+     */
+    public static String quote(String text, int max) {
+        String safe = text.replaceAll("[^\\x20-\\x7e]|'", "?");
+        return "'" + (safe.length() > max ? safe.substring(0, max) + "…" : safe) + "'";
+    }
+
     /** The commonest refusal: input that cannot be read (400). */
     public static RequestException badInput(String message) {
         return new RequestException(Kind.BAD_INPUT, message);

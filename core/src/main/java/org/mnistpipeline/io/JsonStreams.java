@@ -39,8 +39,13 @@ public final class JsonStreams {
 
     /** Jackson's hints about its own switches: "enable `JsonReadFeature.X` to allow", "(`StreamReadFeature.Y` disabled)". */
     private static final Pattern FEATURE_HINT = Pattern.compile(":?\\s*enable\\s+`[^`]*`\\s+to allow");
-    private static final Pattern START_MARKER = Pattern.compile("\\s*\\(start marker at .*$", Pattern.DOTALL);
+    /** "(start marker at [Source: ...; line: 1, column: 1])", "(for Array starting at [Source: ...])". */
+    private static final Pattern SOURCE_CLAUSE = Pattern.compile("\\s*\\([^()\\[]*\\[Source:[^\\]]*\\]\\)");
     private static final Pattern QUOTED_CODE = Pattern.compile("\\s*\\(?`[^`]*`\\)?");
+    /** "(not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)". */
+    private static final Pattern FEATURE_CLAUSE = Pattern.compile("\\s*\\([^()]*(?i:feature)[^()]*\\)");
+    /** Whatever still names Jackson's switches or classes after the clean-up: the message is not shown. */
+    private static final Pattern INTERNAL = Pattern.compile("(?i)feature|`|exception|jackson|\\bjava\\.|\\[Source");
 
     private JsonStreams() {}
 
@@ -58,10 +63,15 @@ public final class JsonStreams {
         if (e instanceof JsonEOFException || message.startsWith("Unexpected end-of-input")) {
             return "the document ends early (an array, object or string is not closed)" + where;
         }
-        message = START_MARKER.matcher(message).replaceAll("");
         message = FEATURE_HINT.matcher(message).replaceAll("");
-        message = QUOTED_CODE.matcher(message).replaceAll("").trim();
-        return (message.isEmpty() ? "it cannot be parsed" : message) + where;
+        message = QUOTED_CODE.matcher(message).replaceAll("");
+        message = SOURCE_CLAUSE.matcher(message).replaceAll("");
+        message = FEATURE_CLAUSE.matcher(message).replaceAll("").trim();
+        // Quoted text is the sender's own ('NaN'), which may say anything; the rest must be ours to show.
+        if (message.isEmpty() || INTERNAL.matcher(message.replaceAll("'[^']*'", "")).find()) {
+            message = "it is not valid JSON (RFC 8259: no comments, NaN, single quotes or trailing commas)";
+        }
+        return message + where;
     }
 
     /** Jackson reports which limit as text only; anything unrecognised gets the limits spelled out. */

@@ -155,7 +155,8 @@ public final class TensorDecoders {
         } catch (JsonProcessingException e) {
             throw bad("malformed JSON: " + JsonStreams.describe(e));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot read a JSON body in memory", e); // a byte array does not fail
+            // Not a parse error: the bytes are no text in the encoding they seem to be (e.g. broken UTF-32).
+            throw bad("malformed JSON: the body is not valid text; send UTF-8");
         }
     }
 
@@ -435,11 +436,12 @@ public final class TensorDecoders {
                 value = Float.parseFloat(token);
             } catch (NumberFormatException e) {
                 if (firstLine) {
-                    throw bad("line " + lineNumber + ", value " + (n + 1) + ": '" + abbreviate(token)
-                            + "' is not a number; if this is a header line, leave it out: send numbers only,"
+                    throw bad("line " + lineNumber + ", value " + (n + 1) + ": " + RequestException.quote(token, 20)
+                            + " is not a number; if this is a header line, leave it out: send numbers only,"
                             + " one image of " + PIXELS + " values per line");
                 }
-                throw bad("line " + lineNumber + ", value " + (n + 1) + ": '" + abbreviate(token) + "' is not a number");
+                throw bad("line " + lineNumber + ", value " + (n + 1) + ": " + RequestException.quote(token, 20)
+                        + " is not a number");
             }
             if (n < PIXELS) {
                 image[n] = value;
@@ -524,9 +526,6 @@ public final class TensorDecoders {
                 + (dims.length == 1 ? ",)" : ")");
     }
 
-    private static String abbreviate(String token) {
-        return token.length() <= 20 ? token : token.substring(0, 20) + "…";
-    }
 
     private static RequestException bad(String message) {
         return new RequestException(Kind.BAD_INPUT, message);
