@@ -118,7 +118,7 @@ class TensorDecodersTest {
     @Test
     void jsonErrorsNameNeitherJavaClassesNorJacksonFeatures() {
         for (String body : List.of("{\"instances\": [[0, 1,", "[NaN]", "{\"a\": \"x\ny\"}", "{\"a\":1 \"b\"}",
-                "[--1]", "[01]", "[[0, 1")) {
+                "[--1]", "[01]", "[[0, 1", "[0, // a comment\n 1]", "{\"a\": [1 }", "['x']")) {
             assertBadInput(() -> decoders.json(bytes(body)))
                     .hasMessageStartingWith("malformed JSON: ")
                     .satisfies(e -> assertThat(e.getMessage())
@@ -129,6 +129,18 @@ class TensorDecodersTest {
                         + " line 1, column 22");
         assertBadInput(() -> decoders.json(bytes("[NaN]")))
                 .hasMessage("malformed JSON: Non-standard token 'NaN' at line 1, column 5");
+    }
+
+    @Test
+    void inputTheFuzzerFoundIsRefusedWithoutEchoingItRaw() {
+        // Bytes that look like UTF-32 but are not: Jackson throws a plain IOException, which was a 500.
+        assertBadInput(() -> decoders.json(new byte[] {0, 0, 0, '[', 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}))
+                .hasMessageContaining("not valid text");
+        // A .npy header's text is the sender's: shown short and quoted, never raw.
+        byte[] shape = org.mnistpipeline.inference.hostile.HostileInputs.npyFile("<f4", "(78`Exception" + "x".repeat(500)
+                + ",)", 0);
+        assertBadInput(() -> decoders.npy(shape)).hasMessageStartingWith(".npy shape ('78`Exception")
+                .hasMessageContaining("…') is not a tuple of whole numbers");
     }
 
     @Test
