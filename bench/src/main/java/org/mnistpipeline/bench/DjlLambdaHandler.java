@@ -38,7 +38,7 @@ public final class DjlLambdaHandler implements RequestStreamHandler {
         Path dir = Path.of(System.getenv("MODEL_DIR"));
         Path cache = Path.of(System.getenv("DJL_CACHE_DIR"));
         manifest = Json.mapper().readValue(dir.resolve("manifest.json").toFile(), ModelManifest.class);
-        weights = new ArrayList<>(WeightsFile.read(dir.resolve(ModelPackager.WEIGHTS)).values());
+        weights = new ArrayList<>(WeightsFile.read(dir.resolve(org.mnistpipeline.release.ReleaseService.WEIGHTS_FILE)).values());
         packager = new ModelPackager(Engines.pytorch(cache, System.out::println), Device.cpu());
     }
 

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -15,26 +14,25 @@ import org.mnistpipeline.data.IdxDirectory;
 import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.data.Shifts;
-import org.mnistpipeline.eval.Evaluation;
 import org.mnistpipeline.export.OnnxExporter;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.Hyperparameters;
-import org.mnistpipeline.model.WeightsFile;
 import org.mnistpipeline.pipeline.BatchStore;
-import org.mnistpipeline.pipeline.DjlTraining;
 import org.mnistpipeline.pipeline.Notifier;
-import org.mnistpipeline.pipeline.OnnxScoring;
 import org.mnistpipeline.pipeline.PipelineRunner;
-import org.mnistpipeline.pipeline.Releases;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RetrainRequest.Mode;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
-import org.mnistpipeline.pipeline.Training;
 import org.mnistpipeline.registry.LocalModelRegistry;
 import org.mnistpipeline.registry.ModelRegistry;
+import org.mnistpipeline.release.EvaluatedModel;
+import org.mnistpipeline.release.OnnxScoring;
+import org.mnistpipeline.release.ReleaseService;
+import org.mnistpipeline.train.DjlTraining;
 import org.mnistpipeline.train.Engines;
 import org.mnistpipeline.train.TrainingListener;
-import org.mnistpipeline.train.TrainingResult;
+import org.mnistpipeline.training.Training;
+import org.mnistpipeline.training.TrainingArtifact;
 
 /**
  * Incremental versus full retraining under a distribution shift, through the real pipeline.
@@ -77,8 +75,9 @@ public final class RetrainScenario {
                 : Hyperparameters.strongDefaults();
         Dataset baseData = IdxDirectory.load(base);
         Path championDir = work.resolve("champion-" + recipeName + "-" + baseImages);
-        TrainingResult champion = training.train(baseData, recipe, championDir, null);
-        Evaluation championTest = training.evaluate(champion.spec(), champion.weights(), baseData.test());
+        TrainingArtifact champion = training.train(baseData, recipe, championDir, true, null);
+        ReleaseService release = new ReleaseService(System.err::println);
+        EvaluatedModel championRelease = release.evaluate(champion, baseData.test(), championDir.resolve("evaluation"));
         Map<String, Map<String, Object>> results = new LinkedHashMap<>();
         // Overrides for exploring the incremental recipe; the recorded runs use the defaults.
         String modes = System.getenv().getOrDefault("RETRAIN_MODES", "INCREMENTAL,FULL");
@@ -89,9 +88,8 @@ public final class RetrainScenario {
             Mode mode = Mode.valueOf(modeName.trim());
             Path home = work.resolve(mode.name().toLowerCase(Locale.ROOT) + "-" + System.nanoTime());
             ModelRegistry registry = new LocalModelRegistry(home.resolve("registry"));
-            training.stage(home.resolve("staging"), baseData, champion, championTest, null, championDir);
-            String v1 = Releases.register(registry, home.resolve("staging"), champion.spec(),
-                    WeightsFile.byName(champion.weights()), baseData.test(), false).version();
+            String v1 = release.register(registry, championRelease, home.resolve("staging"), null, Map.of(), false)
+                    .version();
             registry.promote(v1, "production");
             BatchStore store = stores.apply(home.resolve("datastore"));
             int half = newImages / 2;
@@ -107,14 +105,15 @@ public final class RetrainScenario {
             }
             PipelineRunner runner = new PipelineRunner(home.resolve("pipeline"), registry, store, training,
                     Notifier.of(home.resolve("pipeline/notifications.jsonl"), null), System.err::println);
-            RetrainRequest request = new RetrainRequest(List.of(), null, "benchmark", false, mode, false, null, replay,
-                    epochs == null ? null : epochs.intValue(), lrScale, null, null, null, null, null);
+            RetrainRequest request = RetrainRequest.builder().reason("benchmark").mode(mode).fallbackToFull(false)
+                    .replayRatio(replay).incrementalEpochs(epochs == null ? null : epochs.intValue())
+                    .learningRateScale(lrScale).build();
             long start = System.nanoTime();
             RunRecord run = runner.run(request);
             double wall = (System.nanoTime() - start) / 1e9;
-            Path trainDir = Path.of(run.state().at("/train/dir").asText());
-            byte[] onnx = OnnxExporter.export(champion.spec(),
-                    WeightsFile.read(trainDir.resolve("best.safetensors")), "challenger-" + mode);
+            TrainingArtifact challenger = TrainingArtifact.read(Path.of(run.state().at("/train/artifact").asText()));
+            byte[] onnx = OnnxExporter.export(challenger.info().architecture(), challenger.weights(),
+                    "challenger-" + mode);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("mode", mode.name().toLowerCase(Locale.ROOT));
             r.put("outcome", run.outcome());
@@ -129,7 +128,7 @@ public final class RetrainScenario {
             r.put("gate", run.state().at("/gate/summary").asText());
             results.put(mode.name().toLowerCase(Locale.ROOT), r);
         }
-        byte[] championOnnx = OnnxExporter.export(champion.spec(), WeightsFile.byName(champion.weights()), "champion");
+        byte[] championOnnx = OnnxExporter.export(champion.info().architecture(), champion.weights(), "champion");
         Map<String, Object> inc = results.get("incremental");
         Map<String, Object> full = results.get("full");
         if (inc == null || full == null) {
@@ -143,8 +142,8 @@ public final class RetrainScenario {
         report.put("scenario", Map.of("base_images", baseImages, "new_images", newImages, "batches", 2,
                 "shift", shift, "recipe", recipeName + ": " + recipe.architecture() + " CNN, up to " + recipe.epochs()
                         + " epochs (champion and full retrain)", "incremental", "defaults of mnist retrain"));
-        report.put("champion", Map.of("training_seconds", champion.trainingSeconds(), "epochs",
-                champion.history().size(),
+        report.put("champion", Map.of("training_seconds", champion.info().trainingSeconds(), "epochs",
+                champion.info().history().size(),
                 "original_test_accuracy", OnnxScoring.accuracy(championOnnx, "c", mnist.test()),
                 "shifted_test_accuracy", OnnxScoring.accuracy(championOnnx, "c", shiftedTest)));
         report.put("incremental", inc);

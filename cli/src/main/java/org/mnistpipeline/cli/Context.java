@@ -39,9 +39,19 @@ final class Context {
         return new Trainer(e, Engines.bestDevice(e), new ConsoleProgress(out, err, ConsoleProgress.stdoutIsTerminal()));
     }
 
-    /** The pipeline's trainer; the engine starts only when a step first trains or evaluates. */
-    org.mnistpipeline.pipeline.Training training() {
-        return org.mnistpipeline.pipeline.Training.lazy(() -> new org.mnistpipeline.pipeline.DjlTraining(engine(),
+    /**
+     * Training on DJL, reporting progress to this console. Lazy: the engine (and every DJL class) is
+     * loaded only when something trains, so commands and pipeline steps that do not train run
+     * without DJL on the class path.
+     */
+    org.mnistpipeline.training.Training training() {
+        return org.mnistpipeline.training.Training.lazy(() -> new org.mnistpipeline.train.DjlTraining(engine(),
+                new ConsoleProgress(out, err, ConsoleProgress.stdoutIsTerminal())));
+    }
+
+    /** The pipeline's training: progress goes to stderr, since a step's stdout is its output JSON. */
+    org.mnistpipeline.training.Training pipelineTraining() {
+        return org.mnistpipeline.training.Training.lazy(() -> new org.mnistpipeline.train.DjlTraining(engine(),
                 new ConsoleProgress(err, err, false)));
     }
 

@@ -7,8 +7,7 @@ import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.Hyperparameters;
-import org.mnistpipeline.train.Trainer;
-import org.mnistpipeline.train.TrainingResult;
+import org.mnistpipeline.training.TrainingArtifact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,11 +38,11 @@ final class DemoCommand implements Callable<Integer> {
         Dataset dataset = context.dataset(data);
         Hyperparameters hp = hyperparameters.resolve("fast");
         context.err.println("[2/4] training " + hp.architecture() + " for " + hp.epochs() + " epochs");
-        Trainer trainer = context.trainer();
         Path runDir = TrainCommand.defaultRunDir(context, hp);
-        TrainingResult result = trainer.train(dataset, hp, runDir, false, null);
+        TrainingArtifact artifact = context.training().train(dataset, hp, runDir, false, null);
         context.err.println("[3/4] evaluating and registering");
-        ModelRelease release = ModelRelease.create(context, dataset, result, runDir, null);
+        ReleaseSummary release = ReleaseSummary.release(context, dataset, artifact, runDir,
+                ReleaseSummary.Quantize.OFF);
         context.err.println("[4/4] promoting " + release.version() + " to production");
         release.promote(context);
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -1,7 +1,6 @@
 package org.mnistpipeline.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -10,12 +9,11 @@ import org.mnistpipeline.eval.EpochMetrics;
 import org.mnistpipeline.eval.Evaluation;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.ModelManifest;
-import org.mnistpipeline.model.WeightsFile;
 import org.mnistpipeline.registry.ModelPackage;
+import org.mnistpipeline.release.OnnxScoring;
+import org.mnistpipeline.release.ReleaseService;
 import org.mnistpipeline.report.ReportInput;
 import org.mnistpipeline.report.ReportWriter;
-import org.mnistpipeline.train.Engines;
-import org.mnistpipeline.train.ModelPackager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code mnist evaluate}: score a registered model on a dataset's test set and write a report. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a registered model on the test set: accuracy, per-class precision/recall/F1,"
+        description = "Evaluate a registered model on the test set in ONNX Runtime, as served: accuracy, per-class precision/recall/F1,"
                 + " confusion matrix, calibration (ECE), worst mistakes; writes report.html and metrics.json.")
 final class EvaluateCommand implements Callable<Integer> {
     @ParentCommand
@@ -48,14 +46,13 @@ final class EvaluateCommand implements Callable<Integer> {
         ModelPackage pkg = context.registry().get(version);
         ModelManifest manifest = pkg.manifest();
         Dataset dataset = context.dataset(data);
-        var engine = context.engine();
-        ModelPackager packager = new ModelPackager(engine, Engines.bestDevice(engine));
-        List<WeightsFile.Tensor> weights = new ArrayList<>(WeightsFile.read(pkg.weights()).values());
-        Evaluation test = packager.evaluate(manifest.architecture(), weights, dataset.test());
+        // Scored as served and as released: the package's ONNX graph in ONNX Runtime.
+        Evaluation test = OnnxScoring.evaluate(ReleaseService.onnxOf(pkg), manifest.version(), dataset.test(),
+                dataset.source().toString()).evaluation();
         Path dir = out != null ? out : Path.of("reports", manifest.version());
         List<EpochMetrics> curves = TrainingLog.read(pkg.file("training/metrics.jsonl"));
         ReportWriter.write(dir, new ReportInput("MNIST model " + manifest.version() + " - test set",
-                ModelPackager.reportFacts(manifest), test, curves, dataset.test()));
+                ReleaseService.reportFacts(manifest), test, curves, dataset.test()));
         if (json) {
             context.out.println(Json.pretty(java.util.Map.of("version", manifest.version(), "test_accuracy",
                     test.accuracy(), "test_ece", test.expectedCalibrationError(), "test_log_loss", test.logLoss(),

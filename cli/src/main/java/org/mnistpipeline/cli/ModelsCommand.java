@@ -178,13 +178,14 @@ final class ModelsCommand {
             ModelRegistry registry = context.registry();
             String resolved = registry.get(version).manifest().version();
             ModelPackage pkg = registry.get(resolved);
-            if (pkg.files().contains(ModelRelease.ONNX_FILE)) {
-                context.out.println(resolved + " already has " + ModelRelease.ONNX_FILE + ": " + pkg.dir()
-                        .resolve(ModelRelease.ONNX_FILE));
+            String onnx = org.mnistpipeline.release.ReleaseService.ONNX_FILE;
+            if (pkg.files().contains(onnx)) {
+                context.out.println(resolved + " already has " + onnx + ": " + pkg.dir().resolve(onnx));
                 return 0;
             }
-            ModelPackage updated = ModelRelease.attachOnnx(registry, resolved);
-            context.out.println("exported " + updated.dir().resolve(ModelRelease.ONNX_FILE));
+            ModelPackage updated = registry.addFiles(resolved,
+                    Map.of(onnx, org.mnistpipeline.release.ReleaseService.onnxOf(pkg)));
+            context.out.println("exported " + updated.dir().resolve(onnx));
             return 0;
         }
     }

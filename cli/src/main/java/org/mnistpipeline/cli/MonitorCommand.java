@@ -96,18 +96,18 @@ final class MonitorCommand implements Callable<Integer> {
 
     /** Packages released before baselines existed: the same computation, done now and not stored. */
     private static Baseline computeBaseline(Context context, ModelPackage pkg, String version) {
-        if (!pkg.files().contains(ModelRelease.ONNX_FILE)) {
+        if (!pkg.files().contains(org.mnistpipeline.release.ReleaseService.ONNX_FILE)) {
             throw new IllegalArgumentException(version + " has neither " + Baseline.FILE + " nor "
-                    + ModelRelease.ONNX_FILE + "; run `mnist models export " + version + "` first");
+                    + org.mnistpipeline.release.ReleaseService.ONNX_FILE + "; run `mnist models export " + version + "` first");
         }
         LabeledImages test = context.dataset(null).test();
         context.err.println(version + " has no " + Baseline.FILE + "; computing one from the MNIST test set ("
                 + test.size() + " images)");
         try {
-            return Baselines.compute(Files.readAllBytes(pkg.file(ModelRelease.ONNX_FILE)), version, test,
+            return Baselines.compute(Files.readAllBytes(pkg.file(org.mnistpipeline.release.ReleaseService.ONNX_FILE)), version, test,
                     "MNIST test set (" + test.size() + " images), computed by mnist monitor");
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + pkg.file(ModelRelease.ONNX_FILE), e);
+            throw new java.io.UncheckedIOException("cannot read " + pkg.file(org.mnistpipeline.release.ReleaseService.ONNX_FILE), e);
         }
     }
 

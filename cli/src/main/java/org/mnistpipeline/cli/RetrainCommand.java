@@ -34,7 +34,8 @@ import picocli.CommandLine.ParentCommand;
                 + " refuses to run twice at once.",
                 "Exit codes: 0 promoted or nothing to do, 6 challenger rejected, 9 another run holds the lock,"
                         + " others as for every command."},
-        subcommands = {RetrainCommand.Runs.class, RetrainCommand.Show.class, RetrainCommand.RunStep.class})
+        subcommands = {RetrainCommand.Runs.class, RetrainCommand.Show.class, RetrainCommand.RunStep.class,
+                RetrainCommand.Definition.class})
 final class RetrainCommand implements Callable<Integer> {
     @ParentCommand
     MnistCli root;
@@ -147,18 +148,29 @@ final class RetrainCommand implements Callable<Integer> {
 
     private RetrainRequest request(Context context) {
         Path box = inbox != null ? inbox : context.locations.home().resolve("inbox");
-        return new RetrainRequest(sources.stream().map(p -> p.toAbsolutePath().toString()).toList(),
-                Files.isDirectory(box) ? box.toAbsolutePath().toString() : null,
-                reason != null ? reason : every != null ? "scheduled" : "manual", force, full ? Mode.FULL : null,
-                noFallback ? Boolean.FALSE : null, minNew, replayRatio, epochs, lrScale, holdout, tolerance, null,
-                alias, seed);
+        return RetrainRequest.builder()
+                .sources(sources.stream().map(p -> p.toAbsolutePath().toString()).toList())
+                .inbox(Files.isDirectory(box) ? box.toAbsolutePath().toString() : null)
+                .reason(reason != null ? reason : every != null ? "scheduled" : "manual")
+                .force(force)
+                .mode(full ? Mode.FULL : null)
+                .fallbackToFull(noFallback ? Boolean.FALSE : null)
+                .minNewImages(minNew)
+                .replayRatio(replayRatio)
+                .incrementalEpochs(epochs)
+                .learningRateScale(lrScale)
+                .holdoutFraction(holdout)
+                .tolerancePoints(tolerance)
+                .alias(alias)
+                .seed(seed)
+                .build();
     }
 
     static PipelineRunner runner(Context context, URI notifyUrl, DriftCheck drift) {
         Path home = context.locations.pipeline();
         URI hook = notifyUrl != null ? notifyUrl
                 : System.getenv("MNIST_NOTIFY_URL") != null ? URI.create(System.getenv("MNIST_NOTIFY_URL")) : null;
-        return new PipelineRunner(home, context.registry(), context.batchStore(), context.training(),
+        return new PipelineRunner(home, context.registry(), context.batchStore(), context.pipelineTraining(),
                 Notifier.of(home.resolve("notifications.jsonl"), hook), drift, context.err::println);
     }
 
@@ -218,10 +230,13 @@ final class RetrainCommand implements Callable<Integer> {
 
     /**
      * One step against a state document, printing its output: the contract a Step Functions task
-     * (or any other orchestrator) calls, one process per step.
+     * (or any other orchestrator) calls, one process per step. On failure it prints
+     * {@code {"errorType": ..., "errorMessage": ...}} (a Lambda function's error shape, with the
+     * graph's error names) and exits as any command does for that error.
      */
     @Command(name = "step", mixinStandardHelpOptions = true,
-            description = "Run one pipeline step on a state JSON file and print the step's output JSON.")
+            description = {"Run one pipeline step on a state JSON file and print the step's output JSON.",
+                    "On failure it prints {\"errorType\": ..., \"errorMessage\": ...} instead, and exits non-zero."})
     static final class RunStep implements Callable<Integer> {
         @ParentCommand
         RetrainCommand parent;
@@ -240,10 +255,42 @@ final class RetrainCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Context context = parent.root.context;
-            ObjectNode state = (ObjectNode) Json.read(stateFile, JsonNode.class);
-            StepContext stepContext = runner(context, null, DriftCheck.fromSummaries(context.locations.monitoring(),
-                    Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD)).contextFor(runId);
-            context.out.println(Json.pretty(PipelineRunner.runStep(step, state, stepContext)));
+            try {
+                ObjectNode state = (ObjectNode) Json.read(stateFile, JsonNode.class);
+                StepContext stepContext = runner(context, null, DriftCheck.fromSummaries(
+                        context.locations.monitoring(), Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD))
+                        .contextFor(runId);
+                context.out.println(Json.pretty(PipelineRunner.runStep(step, state, stepContext)));
+                return 0;
+            } catch (RuntimeException e) {
+                java.util.Map<String, String> error = new java.util.LinkedHashMap<>();
+                error.put("errorType", org.mnistpipeline.pipeline.graph.StepErrors.name(e));
+                error.put("errorMessage", String.valueOf(e.getMessage()));
+                context.out.println(Json.compact(error));
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * The retraining graph as an AWS Step Functions definition (Amazon States Language), every Task
+     * calling one resource with {@code {"step", "runId", "state"}}: derived from the same graph the
+     * local runner interprets.
+     */
+    @Command(name = "definition", mixinStandardHelpOptions = true,
+            description = "Print the Step Functions definition (ASL JSON) derived from the pipeline's graph.")
+    static final class Definition implements Callable<Integer> {
+        @ParentCommand
+        RetrainCommand parent;
+
+        @Option(names = "--resource", paramLabel = "ARN", defaultValue = "arn:aws:lambda:us-east-1:123456789012:function:mnist-step",
+                description = "The resource every Task calls (default: ${DEFAULT-VALUE}, a placeholder).")
+        String resource;
+
+        @Override
+        public Integer call() {
+            parent.root.context.out.println(Json.pretty(
+                    org.mnistpipeline.pipeline.StateMachineDefinition.asl(resource)));
             return 0;
         }
     }

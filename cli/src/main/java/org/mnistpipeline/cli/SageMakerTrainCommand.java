@@ -15,19 +15,15 @@ import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.IdxDirectory;
 import org.mnistpipeline.eval.EpochMetrics;
-import org.mnistpipeline.eval.Evaluation;
-import org.mnistpipeline.export.OnnxExporter;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.Hyperparameters;
-import org.mnistpipeline.model.ModelManifest;
-import org.mnistpipeline.registry.ModelPackage;
+import org.mnistpipeline.release.EvaluatedModel;
+import org.mnistpipeline.release.ReleaseService;
 import org.mnistpipeline.train.ConsoleProgress;
-import org.mnistpipeline.train.Engines;
-import org.mnistpipeline.train.ModelPackager;
-import org.mnistpipeline.train.Trainer;
+import org.mnistpipeline.train.DjlTraining;
 import org.mnistpipeline.train.TrainingListener;
-import org.mnistpipeline.train.TrainingResult;
+import org.mnistpipeline.training.TrainingArtifact;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,7 +36,9 @@ import sun.misc.Signal;
  * hyperparameters from {@code /opt/ml/input/config/hyperparameters.json} (all values are strings;
  * keys are this CLI's training flags without the dashes, e.g. {@code "epochs": "12"}), data from
  * the {@code train} channel (and optionally {@code test}) under {@code /opt/ml/input/data}, the
- * model package written to {@code /opt/ml/model}, checkpoints in {@code /opt/ml/checkpoints} (resumed
+ * model package (released by the {@link ReleaseService}, as {@code mnist train} releases: scored in
+ * ONNX Runtime, with its report, {@code model.onnx} and baseline) written and sealed in
+ * {@code /opt/ml/model} for the serving container, checkpoints and the training artefact in {@code /opt/ml/checkpoints} (resumed
  * automatically, as managed spot training needs), and on failure the reason in
  * {@code /opt/ml/output/failure} with a non-zero exit. SIGTERM (a stopped job, a spot interruption)
  * stops training at its next step, keeping the last epoch's checkpoint, and exits with 143; a restart
@@ -93,24 +91,16 @@ final class SageMakerTrainCommand implements Callable<Integer> {
         Path modelDir = optMl.resolve("model");
         Path checkpoints = Files.isDirectory(optMl.resolve("checkpoints")) ? optMl.resolve("checkpoints")
                 : optMl.resolve("output/run");
-        var engine = context.engine();
-        var device = Engines.bestDevice(engine);
-        Trainer trainer = new Trainer(engine, device,
-                new StopOnRequest(new ConsoleProgress(context.out, context.err, false), stopRequested, checkpoints));
         boolean resume = Files.exists(checkpoints.resolve("checkpoint.json"));
-        TrainingResult result = trainer.train(dataset, hp, checkpoints, resume, null);
-        ModelPackager packager = new ModelPackager(engine, device);
-        Evaluation test = packager.evaluate(result.spec(), result.weights(), dataset.test());
-        context.out.printf(java.util.Locale.ROOT, "test_accuracy=%.4f test_ece=%.4f%n", test.accuracy(),
-                test.expectedCalibrationError());
-        ModelRelease.deleteTree(modelDir.resolve("report"));
-        ModelManifest staged = packager.stage(modelDir, dataset, result, test, null, checkpoints);
+        TrainingArtifact artifact = new DjlTraining(context.engine(),
+                new StopOnRequest(new ConsoleProgress(context.out, context.err, false), stopRequested, checkpoints))
+                .train(dataset, hp, checkpoints, resume, null);
+        ReleaseService release = new ReleaseService(context.err::println);
+        EvaluatedModel model = release.evaluate(artifact, dataset.test(), optMl.resolve("output/evaluation"));
+        context.out.printf(java.util.Locale.ROOT, "test_accuracy=%.4f test_ece=%.4f%n", model.test().accuracy(),
+                model.test().expectedCalibrationError());
         String version = System.getenv().getOrDefault("TRAINING_JOB_NAME", "sagemaker");
-        ModelManifest manifest = staged.withVersion(version);
-        Json.writeAtomically(modelDir.resolve(ModelPackage.MANIFEST), manifest);
-        OnnxExporter.write(modelDir.resolve(ModelRelease.ONNX_FILE), manifest.architecture(),
-                org.mnistpipeline.model.WeightsFile.read(modelDir.resolve(ModelPackager.WEIGHTS)), version);
-        ModelPackage.seal(modelDir);
+        release.writePackage(modelDir, model, version, null, java.util.Map.of());
         context.out.println("model package written to " + modelDir);
     }
 

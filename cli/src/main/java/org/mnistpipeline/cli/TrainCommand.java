@@ -6,8 +6,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.model.Hyperparameters;
-import org.mnistpipeline.train.Trainer;
-import org.mnistpipeline.train.TrainingResult;
+import org.mnistpipeline.training.TrainingArtifact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,10 +59,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path dir = runDir != null ? runDir : defaultRunDir(context, hp);
         Dataset dataset = context.dataset(data);
-        Trainer trainer = context.trainer();
-        TrainingResult result = trainer.train(dataset, hp, dir, resume, null);
-        ModelRelease release = ModelRelease.create(context, dataset, result, dir, null,
-                new ModelRelease.Quantize(quantize != null, quantizeTolerance));
+        TrainingArtifact artifact = context.training().train(dataset, hp, dir, resume, null);
+        ReleaseSummary release = ReleaseSummary.release(context, dataset, artifact, dir,
+                new ReleaseSummary.Quantize(quantize != null, quantizeTolerance));
         if (promote) {
             release.promote(context);
         }

@@ -72,7 +72,11 @@ final class TuneCommand implements Callable<Integer> {
         AtomicFiles.writeString(dir.resolve("results.csv"), csv.toString());
         Path presetFile = dir.resolve("best-preset.json");
         Json.writeAtomically(presetFile, preset);
-        ModelRelease.deleteTree(dir.resolve("trials"));
+        try {
+            org.mnistpipeline.io.FileTrees.delete(dir.resolve("trials"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot clear " + dir.resolve("trials"), e);
+        }
         context.out.println();
         context.out.println("best: " + row(best).strip());
         context.out.println("results: " + dir.resolve("results.csv"));

@@ -73,8 +73,19 @@ class RetrainCommandTest {
         var step = run("retrain", "step", "gate", "--state", state.toString(), "--run-id", "task-1");
         assertThat(step.exitCode()).as(step.err()).isZero();
         assertThat(Json.mapper().readTree(step.out()).get("passed").asBoolean()).isTrue();
-        assertThat(run("retrain", "step", "nope", "--state", state.toString(), "--run-id", "t").exitCode())
-                .isEqualTo(ExitCodes.USAGE);
+        var unknown = run("retrain", "step", "nope", "--state", state.toString(), "--run-id", "t");
+        assertThat(unknown.exitCode()).isEqualTo(ExitCodes.USAGE);
+        // What a Step Functions task reports: the error in a Lambda function's shape, with the graph's name for it.
+        JsonNode error = Json.mapper().readTree(unknown.out());
+        assertThat(error.get("errorType").asText()).isEqualTo("mnist.StepError");
+        assertThat(error.get("errorMessage").asText()).contains("unknown step 'nope'");
+
+        // The Step Functions definition of the same graph, bound to one resource.
+        var definition = run("retrain", "definition", "--resource", "arn:aws:lambda:eu-west-1:123456789012:function:s");
+        JsonNode asl = Json.mapper().readTree(definition.out());
+        assertThat(asl.get("StartAt").asText()).isEqualTo("ingest");
+        assertThat(asl.at("/States/train/Resource").asText()).isEqualTo("arn:aws:lambda:eu-west-1:123456789012:function:s");
+        assertThat(asl.at("/States/fall back to full retrain/ResultPath").asText()).isEqualTo("$.fallback");
 
         assertThat(run("models", "rollback").out()).contains("production -> v1");
     }

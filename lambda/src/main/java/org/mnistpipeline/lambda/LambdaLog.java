@@ -1,13 +1,12 @@
 package org.mnistpipeline.lambda;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import org.mnistpipeline.io.Json;
 
 /**
  * The function's stdout, which Lambda ships to CloudWatch Logs: one JSON line per event, never a
@@ -22,7 +21,6 @@ final class LambdaLog {
             int cacheHits, double latencyMs, boolean coldStart, String environmentId) {}
 
     private final PrintStream out;
-    private final ObjectMapper mapper = Json.mapper();
     private final Clock clock;
 
     LambdaLog(PrintStream out, Clock clock) {
@@ -36,7 +34,7 @@ final class LambdaLog {
      * {@code ModelVersion}; the rest are searchable properties, not metrics (no cardinality cost).
      */
     void metrics(Invocation inv) {
-        ObjectNode line = mapper.createObjectNode();
+        ObjectNode line = JsonTree.NODES.objectNode();
         ObjectNode aws = line.putObject("_aws");
         aws.put("Timestamp", clock.millis());
         ObjectNode directive = aws.putArray("CloudWatchMetrics").addObject();
@@ -72,16 +70,26 @@ final class LambdaLog {
 
     /** An informational line (start-up, priming, restore). */
     void info(String message, String key, Object value) {
-        write(line("INFO", message).putPOJO(key, value));
+        ObjectNode line = line("INFO", message);
+        switch (value) {
+            case null -> line.putNull(key);
+            case Integer i -> line.put(key, i);
+            case Long l -> line.put(key, l);
+            case Number n -> line.put(key, n.doubleValue());
+            case Boolean b -> line.put(key, b);
+            default -> line.put(key, value.toString());
+        }
+        write(line);
     }
 
     private ObjectNode line(String level, String message) {
-        return mapper.createObjectNode().put("timestamp", clock.instant().toString()).put("level", level)
+        return JsonTree.NODES.objectNode().put("timestamp", clock.instant().toString()).put("level", level)
                 .put("message", message);
     }
 
     private void write(ObjectNode line) {
-        String text = Json.compact(line); // compact: CloudWatch takes each line as one event
+        // Compact (CloudWatch takes each line as one event), without an ObjectMapper (JsonTree says why).
+        String text = new String(JsonTree.write(line), StandardCharsets.UTF_8);
         synchronized (out) {
             out.println(text); // one println per line: CloudWatch splits events on newlines
         }

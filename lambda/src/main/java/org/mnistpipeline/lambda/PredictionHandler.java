@@ -35,10 +35,10 @@ import org.mnistpipeline.io.JsonStreams;
  * (statuses from {@link HttpErrors}), never an unhandled exception. Every invocation writes one EMF
  * metrics line to stdout.
  *
- * <p>The model is loaded eagerly, in the constructor: that is Lambda's init phase, which runs
- * with a full CPU allotment and, with SnapStart, is captured in the snapshot; lazily it would land
- * on the first user's request. A failed load does not fail init: requests answer 503 and retry the
- * load, so the log says why instead of a crash loop. With SnapStart, the registered CRaC resource
+ * <p>The model is loaded eagerly, in the constructor: that is Lambda's init phase, which with
+ * SnapStart is captured in the snapshot; lazily it would land on the first user's request. It loads
+ * on its own thread while this one warms the request path ({@link InitPhase}). A failed load does not
+ * fail init: requests answer 503 and retry the load, so the log says why instead of a crash loop. With SnapStart, the registered CRaC resource
  * also runs warm-up requests through the full path before the snapshot ({@link SnapStartPriming}).
  */
 public final class PredictionHandler implements RequestStreamHandler {
@@ -72,12 +72,7 @@ public final class PredictionHandler implements RequestStreamHandler {
         this.s3 = new S3EventAdapter(env, batchScorer);
         this.priming = new SnapStartPriming(env, this::handle);
         Core.getGlobalContext().register(priming);
-        try {
-            env.log.info("model loaded", "modelVersion", env.model.get().modelVersion());
-        } catch (RequestException e) {
-            env.log.error("init", "model not loaded from " + config.modelDir() + "; requests answer 503 until it"
-                    + " loads", e.getCause());
-        }
+        InitPhase.run(env, this::handle);
     }
 
     @Override
@@ -168,7 +163,7 @@ public final class PredictionHandler implements RequestStreamHandler {
 
     private static JsonNode parseEvent(byte[] event) {
         try {
-            JsonNode root = Json.mapper().readTree(event);
+            JsonNode root = JsonTree.read(event); // no ObjectMapper on the request path: JsonTree says why
             if (root == null || !(root.isObject() || root.isArray())) {
                 throw RequestException.badInput("the event must be a JSON object or array, such as"
                         + " {\"instances\": [...]}");

@@ -66,6 +66,15 @@ final class Harness {
         }
     }
 
+    /** The {@code body} field of a stored test event, as it is (base64 for a PNG). */
+    static String v2Body(String name) {
+        try {
+            return Json.mapper().readTree(event(name)).get("body").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Invokes the handler as Lambda does, through its streams, and parses the answer. */
     JsonNode invoke(byte[] event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

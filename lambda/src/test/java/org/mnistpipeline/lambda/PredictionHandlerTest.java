@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mnistpipeline.inference.LocalModelLoader;
 import org.mnistpipeline.inference.ModelLoader;
+import org.mnistpipeline.inference.http.DrawingPage;
 import org.mnistpipeline.registry.ModelPackageException;
 
 class PredictionHandlerTest {
@@ -181,6 +183,33 @@ class PredictionHandlerTest {
     }
 
     @Test
+    void getRootServesTheServersDrawingPageWithItsPolicyAndPostRootStillPredicts() {
+        JsonNode page = h.invoke(Harness.v2("GET", "/", "{}", null, false));
+
+        assertThat(page.get("statusCode").asInt()).isEqualTo(200);
+        assertThat(page.get("isBase64Encoded").asBoolean()).isFalse();
+        assertThat(page.get("headers").get("content-type").asText()).isEqualTo("text/html; charset=utf-8");
+        assertThat(page.get("headers").get("content-security-policy").asText()).contains("connect-src 'self'");
+        assertThat(page.get("body").asText().getBytes(StandardCharsets.UTF_8))
+                .isEqualTo(DrawingPage.response().body());
+        assertThat(page.get("body").asText()).contains("x-amz-content-sha256", "crypto.subtle", "\"invocations\"");
+        assertThat(h.lines()).anyMatch(l -> l.contains("\"Route\":\"GET /\"") && l.contains("\"Status\":200"));
+
+        JsonNode prediction = h.invoke("apigw-v2-png.json"); // POST / with a PNG of a 7
+        assertThat(prediction.get("statusCode").asInt()).isEqualTo(200);
+        assertThat(Harness.body(prediction).get("predictions").get(0).get("label").asInt()).isEqualTo(7);
+        assertThat(prediction.get("headers").has("content-security-policy")).isFalse();
+    }
+
+    @Test
+    void anotherMethodOnTheRootIs405ListingBothOfItsMethods() {
+        JsonNode response = h.invoke(Harness.v2("PUT", "/", "{}", null, false));
+
+        assertThat(response.get("statusCode").asInt()).isEqualTo(405);
+        assertThat(response.get("headers").get("allow").asText()).isEqualTo("GET, HEAD, POST");
+    }
+
+    @Test
     void acceptWithoutJsonIs406() {
         JsonNode response = h.invoke(Harness.v2("POST", "/", "{\"content-type\":\"application/json\","
                 + "\"accept\":\"text/html\"}", "[0.5]", false));
@@ -219,6 +248,24 @@ class PredictionHandlerTest {
 
         assertThat(response.get("status").asInt()).isEqualTo(400);
         assertThat(response.get("error").asText()).contains("aws:sqs");
+    }
+
+    @Test
+    void initLoadsTheModelOnItsOwnThreadAndItsWarmUpLeavesNoMetricsLineAndTheColdStartToTheFirstRequest() {
+        List<String> loadedOn = new ArrayList<>();
+        ModelLoader recording = () -> {
+            loadedOn.add(Thread.currentThread().getName());
+            return new LocalModelLoader(Harness.modelDir()).load();
+        };
+
+        Harness fresh = new Harness(Harness.config(), recording, BatchScorer.unavailable());
+
+        assertThat(loadedOn).containsExactly("model-load");
+        assertThat(fresh.lines()).singleElement().asString().contains("\"model loaded\"", "\"modelVersion\":\"v1\"");
+        JsonNode first = fresh.invoke("apigw-v2-png.json");
+        assertThat(first.get("statusCode").asInt()).isEqualTo(200);
+        assertThat(fresh.lines()).hasSize(2);
+        assertThat(fresh.lines().get(1)).contains("\"ColdStart\":true", "\"Route\":\"POST /invocations\"");
     }
 
     @Test

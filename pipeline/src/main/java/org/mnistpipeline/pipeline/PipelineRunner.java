@@ -3,6 +3,7 @@ package org.mnistpipeline.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -14,9 +15,11 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import org.mnistpipeline.MnistException;
 import org.mnistpipeline.io.Json;
-import org.mnistpipeline.pipeline.RetrainRequest.Mode;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
 import org.mnistpipeline.pipeline.RunStore.StepRun;
+import org.mnistpipeline.pipeline.graph.Graph;
+import org.mnistpipeline.pipeline.graph.State;
+import org.mnistpipeline.pipeline.graph.StepErrors;
 import org.mnistpipeline.pipeline.steps.DecideStep;
 import org.mnistpipeline.pipeline.steps.EvaluateStep;
 import org.mnistpipeline.pipeline.steps.GateStep;
@@ -28,27 +31,21 @@ import org.mnistpipeline.pipeline.steps.RejectStep;
 import org.mnistpipeline.pipeline.steps.TrainStep;
 import org.mnistpipeline.pipeline.steps.ValidateStep;
 import org.mnistpipeline.registry.ModelRegistry;
+import org.mnistpipeline.training.Training;
 
 /**
- * Runs the pipeline in this process, the way a Step Functions state machine runs it on AWS: a
- * state document that starts as {@code {"request": ...}}, each step reading it and adding its
- * output under its own name, and {@link #next} choosing the following step from the state alone.
- * The run record is saved after every step, so a killed run resumes at the step it was in.
- *
- * <pre>
- * ingest → validate → decide ─(no)──────────────────────────────→ notify
- *                        └(yes)→ train → evaluate → gate ─(pass)→ register → promote → notify
- *                                  ↑                   ├(fail, incremental, fallback)┘ (full retrain)
- *                                  └───────────────────┘
- *                                                      └(fail)→ reject → notify
- * </pre>
+ * Runs the pipeline in this process by interpreting {@link RetrainGraph}, the graph the Step
+ * Functions definition is derived from, with the same semantics: a state document that starts as
+ * {@code {"request": ...}}, each Task state running its step on the whole document and storing
+ * the output under the step's name, Choice rules and Pass states evaluated on the document, the
+ * graph's retriers and catchers applied to a step's error. The run record is saved after every
+ * step, so a killed run resumes at the step it was in.
  */
 public final class PipelineRunner {
-    /** Every step, by name: the task list a state machine definition is generated from. */
+    /** Every step, by name: what the graph's Task states run. */
     public static final Map<String, Step<?, ?>> STEPS = steps(new IngestStep(), new ValidateStep(), new DecideStep(),
             new TrainStep(), new EvaluateStep(), new GateStep(), new RegisterStep(), new PromoteStep(),
             new RejectStep(), new NotifyStep());
-    public static final String FIRST = "ingest";
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -60,6 +57,7 @@ public final class PipelineRunner {
     private final DriftCheck drift;
     private final Consumer<String> log;
     private final RunStore runs;
+    private final Graph graph = RetrainGraph.definition();
 
     /** @param home the pipeline's directory: {@code runs/}, {@code work/}, the lock and the notifications */
     public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
@@ -135,7 +133,9 @@ public final class PipelineRunner {
         }
         ObjectNode state = Json.mapper().createObjectNode();
         state.set("request", Json.mapper().valueToTree(request));
-        RunRecord run = new RunRecord(id, "running", null, Instant.now().toString(), null, FIRST, state, List.of());
+        Graph.Position first = graph.advance(graph.startAt(), state, Graph.context(id));
+        RunRecord run = new RunRecord(id, "running", null, Instant.now().toString(), null, first.task(),
+                (ObjectNode) first.document(), List.of());
         runs.save(run);
         log.accept("run " + id + " started (" + request.reason() + ")");
         return run;
@@ -149,77 +149,78 @@ public final class PipelineRunner {
 
     private RunRecord execute(RunRecord run) {
         StepContext context = contextFor(run.id());
+        JsonNode executionContext = Graph.context(run.id());
         while (run.next() != null) {
             String name = run.next();
+            State.Task task = graph.task(name);
             ObjectNode state = run.state().deepCopy();
-            Instant started = Instant.now();
-            long t0 = System.nanoTime();
-            int attempt = (int) run.steps().stream().filter(s -> s.name().equals(name) && "succeeded".equals(s.status()))
-                    .count() + 1;
             List<StepRun> steps = new ArrayList<>(run.steps());
-            JsonNode input = null;
-            try {
-                Invocation<?, ?> call = Invocation.of(step(name), state);
-                input = Json.mapper().valueToTree(call.input());
-                JsonNode output = call.run(context);
-                if ("gate".equals(name) && fallsBack(state, output)) {
-                    // Keep the incremental attempt's record in the state before the full retrain overwrites it.
-                    ObjectNode attempt1 = Json.mapper().createObjectNode();
-                    attempt1.set("train", state.get("train"));
-                    attempt1.set("evaluate", state.get("evaluate"));
-                    attempt1.set("gate", output);
-                    state.set("incremental", attempt1);
+            int[] retries = new int[task.retry().size()];
+            Graph.Position position = null;
+            while (position == null) {
+                Instant started = Instant.now();
+                long t0 = System.nanoTime();
+                int attempt = (int) steps.stream().filter(s -> s.name().equals(task.step())).count() + 1;
+                JsonNode input = null;
+                try {
+                    Invocation<?, ?> call = Invocation.of(step(task.step()), state);
+                    input = Json.mapper().valueToTree(call.input());
+                    JsonNode output = call.run(context);
+                    steps.add(new StepRun(task.step(), attempt, "succeeded", started.toString(), seconds(t0), input,
+                            output, null));
+                    position = graph.advance(task.next(), graph.stateAfter(task, state, output), executionContext);
+                } catch (RuntimeException e) {
+                    String error = StepErrors.name(e);
+                    steps.add(new StepRun(task.step(), attempt, "failed", started.toString(), seconds(t0), input, null,
+                            String.valueOf(e.getMessage())));
+                    Optional<Duration> retry = graph.retryDelay(task, error, retries);
+                    if (retry.isPresent()) {
+                        log.accept("step " + name + " failed (" + error + ": " + e.getMessage() + "); retrying in "
+                                + retry.get().toSeconds() + " s");
+                        sleep(retry.get());
+                        continue;
+                    }
+                    Optional<State.Catch> caught = graph.catcher(task, error);
+                    Graph.Position after = caught.map(c -> graph.advance(c.next(),
+                            Graph.caught(state, c, error, String.valueOf(e.getMessage())), executionContext))
+                            .orElse(null);
+                    if (after == null || after.fail() != null) {
+                        // Failed: the record keeps the state before the step, so a resume runs the step again.
+                        run = run.with("failed", "failed", Instant.now().toString(), name, run.state(), steps);
+                        runs.save(run);
+                        throw new StepFailedException(run, name, e);
+                    }
+                    position = after;
                 }
-                state.set(name, output);
-                steps.add(new StepRun(name, attempt, "succeeded", started.toString(), seconds(t0), input, output, null));
-                String next = next(name, state);
-                run = next == null
-                        ? run.with("succeeded", state.get("notify").path("outcome").asText(), Instant.now().toString(),
-                                null, state, steps)
-                        : run.with("running", null, null, next, state, steps);
-                runs.save(run);
-            } catch (RuntimeException e) {
-                steps.add(new StepRun(name, attempt, "failed", started.toString(), seconds(t0), input, null,
-                        String.valueOf(e.getMessage())));
-                run = run.with("failed", "failed", Instant.now().toString(), name, run.state(), steps);
-                runs.save(run);
-                throw new StepFailedException(run, name, e);
             }
+            if (position.fail() != null) {
+                run = run.with("failed", "failed", Instant.now().toString(), null, (ObjectNode) position.document(),
+                        steps);
+                runs.save(run);
+                throw new StepFailedException(run, name, new MnistException(position.fail().cause()));
+            }
+            ObjectNode document = (ObjectNode) position.document();
+            run = position.ended()
+                    ? run.with("succeeded", document.path("notify").path("outcome").asText(), Instant.now().toString(),
+                            null, document, steps)
+                    : run.with("running", null, null, position.task(), document, steps);
+            runs.save(run);
         }
         log.accept("run " + run.id() + " finished: " + run.outcome());
         return run;
     }
 
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MnistException("interrupted while waiting to retry a step");
+        }
+    }
+
     private static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private static boolean fallsBack(ObjectNode state, JsonNode gate) {
-        return !gate.path("passed").asBoolean() && Mode.INCREMENTAL.name().equals(gate.path("mode").asText())
-                && state.path("request").path("fallbackToFull").asBoolean(true);
-    }
-
-    /** The step after {@code done}, read from the state alone; null at the end. */
-    public static String next(String done, ObjectNode state) {
-        return switch (done) {
-            case "ingest" -> "validate";
-            case "validate" -> "decide";
-            case "decide" -> state.path("decide").path("retrain").asBoolean() ? "train" : "notify";
-            case "train" -> "evaluate";
-            case "evaluate" -> "gate";
-            case "gate" -> {
-                JsonNode gate = state.path("gate");
-                if (gate.path("passed").asBoolean()) {
-                    yield "register";
-                }
-                yield state.has("incremental") && state.path("incremental").path("gate").equals(gate)
-                        ? "train" : "reject";
-            }
-            case "register" -> "promote";
-            case "promote", "reject" -> "notify";
-            case "notify" -> null;
-            default -> throw new IllegalArgumentException("unknown step " + done);
-        };
     }
 
     /** Runs one step against a state document and returns its output as JSON: the task contract. */

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * What one retraining run is asked to do: the root of the pipeline's JSON state, as a Step
  * Functions execution would receive it. Every field has a default ({@link #defaults()}), so an
- * empty JSON object is a valid request.
+ * empty JSON object is a valid request (every field {@link MayBeAbsent}); in code, {@link #builder()}
+ * sets only what differs.
  *
  * @param sources               batch directories to ingest in this run
  * @param inbox                 a directory whose subdirectories are batches (re-ingesting is a no-op), or null
@@ -24,21 +25,21 @@ import java.util.List;
  * @param seed                  seeds replay sampling, holdouts and training
  */
 public record RetrainRequest(
-        List<String> sources,
-        String inbox,
-        String reason,
-        boolean force,
-        Mode mode,
-        Boolean fallbackToFull,
-        Integer minNewImages,
-        Double replayRatio,
-        Integer incrementalEpochs,
-        Double learningRateScale,
-        Double holdoutFraction,
-        Double tolerancePoints,
-        Double maxQuarantineFraction,
-        String alias,
-        Long seed) {
+        @MayBeAbsent List<String> sources,
+        @MayBeAbsent String inbox,
+        @MayBeAbsent String reason,
+        @MayBeAbsent boolean force,
+        @MayBeAbsent Mode mode,
+        @MayBeAbsent Boolean fallbackToFull,
+        @MayBeAbsent Integer minNewImages,
+        @MayBeAbsent Double replayRatio,
+        @MayBeAbsent Integer incrementalEpochs,
+        @MayBeAbsent Double learningRateScale,
+        @MayBeAbsent Double holdoutFraction,
+        @MayBeAbsent Double tolerancePoints,
+        @MayBeAbsent Double maxQuarantineFraction,
+        @MayBeAbsent String alias,
+        @MayBeAbsent Long seed) {
 
     public enum Mode { INCREMENTAL, FULL }
 
@@ -66,8 +67,135 @@ public record RetrainRequest(
     }
 
     public static RetrainRequest defaults() {
-        return new RetrainRequest(null, null, null, false, null, null, null, null, null, null, null, null, null, null,
-                null);
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this request's values, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.sources = sources;
+        b.inbox = inbox;
+        b.reason = reason;
+        b.force = force;
+        b.mode = mode;
+        b.fallbackToFull = fallbackToFull;
+        b.minNewImages = minNewImages;
+        b.replayRatio = replayRatio;
+        b.incrementalEpochs = incrementalEpochs;
+        b.learningRateScale = learningRateScale;
+        b.holdoutFraction = holdoutFraction;
+        b.tolerancePoints = tolerancePoints;
+        b.maxQuarantineFraction = maxQuarantineFraction;
+        b.alias = alias;
+        b.seed = seed;
+        return b;
+    }
+
+    /** Optional settings by name; unset ones take the defaults documented on the record. */
+    public static final class Builder {
+        private List<String> sources;
+        private String inbox;
+        private String reason;
+        private boolean force;
+        private Mode mode;
+        private Boolean fallbackToFull;
+        private Integer minNewImages;
+        private Double replayRatio;
+        private Integer incrementalEpochs;
+        private Double learningRateScale;
+        private Double holdoutFraction;
+        private Double tolerancePoints;
+        private Double maxQuarantineFraction;
+        private String alias;
+        private Long seed;
+
+        private Builder() {}
+
+        public Builder sources(List<String> value) {
+            sources = value;
+            return this;
+        }
+
+        public Builder inbox(String value) {
+            inbox = value;
+            return this;
+        }
+
+        public Builder reason(String value) {
+            reason = value;
+            return this;
+        }
+
+        public Builder force(boolean value) {
+            force = value;
+            return this;
+        }
+
+        public Builder mode(Mode value) {
+            mode = value;
+            return this;
+        }
+
+        public Builder fallbackToFull(Boolean value) {
+            fallbackToFull = value;
+            return this;
+        }
+
+        public Builder minNewImages(Integer value) {
+            minNewImages = value;
+            return this;
+        }
+
+        public Builder replayRatio(Double value) {
+            replayRatio = value;
+            return this;
+        }
+
+        public Builder incrementalEpochs(Integer value) {
+            incrementalEpochs = value;
+            return this;
+        }
+
+        public Builder learningRateScale(Double value) {
+            learningRateScale = value;
+            return this;
+        }
+
+        public Builder holdoutFraction(Double value) {
+            holdoutFraction = value;
+            return this;
+        }
+
+        public Builder tolerancePoints(Double value) {
+            tolerancePoints = value;
+            return this;
+        }
+
+        public Builder maxQuarantineFraction(Double value) {
+            maxQuarantineFraction = value;
+            return this;
+        }
+
+        public Builder alias(String value) {
+            alias = value;
+            return this;
+        }
+
+        public Builder seed(Long value) {
+            seed = value;
+            return this;
+        }
+
+        /** The request, validated; IllegalArgumentException names the first bad setting. */
+        public RetrainRequest build() {
+            return new RetrainRequest(sources, inbox, reason, force, mode, fallbackToFull, minNewImages, replayRatio,
+                    incrementalEpochs, learningRateScale, holdoutFraction, tolerancePoints, maxQuarantineFraction,
+                    alias, seed);
+        }
     }
 
     private static void require(boolean ok, String message) {

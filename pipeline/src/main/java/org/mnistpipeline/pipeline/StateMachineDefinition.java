@@ -1,86 +1,149 @@
 package org.mnistpipeline.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.mnistpipeline.io.Json;
-import org.mnistpipeline.pipeline.RetrainRequest.Mode;
+import org.mnistpipeline.pipeline.graph.AslBinding;
+import org.mnistpipeline.pipeline.graph.AslBinding.Splice;
+import org.mnistpipeline.pipeline.graph.Condition;
+import org.mnistpipeline.pipeline.graph.Graph;
+import org.mnistpipeline.pipeline.graph.State;
 
 /**
- * The same pipeline as an AWS Step Functions state machine (Amazon States Language), generated
- * from the step list so the two cannot drift apart. Each step is a Task that calls one resource
- * (a Lambda function or a container running {@code mnist retrain step NAME}) with
- * {@code {"step": NAME, "runId": <execution name>, "state": <the whole state>}} and stores the
- * result under the step's name, exactly as {@link PipelineRunner} does; the Choice states encode
- * {@link PipelineRunner#next}.
+ * A {@link Graph} rendered as an AWS Step Functions state machine (Amazon States Language),
+ * derived state by state, so it cannot drift from what {@link PipelineRunner} runs. The graph
+ * decides every transition, choice rule, Pass state, retrier and catcher; an {@link AslBinding}
+ * decides only which resource each Task calls and how ({@link AslBinding#oneResource} by default).
  */
 public final class StateMachineDefinition {
+    private static final List<String> GRAPH_FIELDS = List.of("Type", "Next", "End", "ResultPath", "Catch");
+
     private StateMachineDefinition() {}
 
-    /** The ASL document; {@code taskResource} is the ARN every Task invokes. */
+    /** The retraining pipeline ({@link RetrainGraph}) with every Task calling {@code taskResource}. */
     public static ObjectNode asl(String taskResource) {
+        return asl(RetrainGraph.definition(), AslBinding.oneResource(taskResource));
+    }
+
+    /** {@code graph} as an ASL document, its Tasks bound to resources by {@code binding}. */
+    public static ObjectNode asl(Graph graph, AslBinding binding) {
         ObjectNode root = Json.mapper().createObjectNode();
-        root.put("Comment", "mnist-pipeline retraining: the states of PipelineRunner, one Task per step");
-        root.put("StartAt", PipelineRunner.FIRST);
+        root.put("Comment", graph.comment());
+        root.put("StartAt", graph.startAt());
         ObjectNode states = root.putObject("States");
-        task(states, taskResource, "ingest", "validate");
-        task(states, taskResource, "validate", "decide");
-        task(states, taskResource, "decide", "retrain?");
-        ObjectNode retrain = choice(states, "retrain?", "notify");
-        rule(retrain, "train").put("Variable", "$.decide.retrain").put("BooleanEquals", true);
-        task(states, taskResource, "train", "evaluate");
-        task(states, taskResource, "evaluate", "gate");
-        task(states, taskResource, "gate", "passed?");
-        ObjectNode passed = choice(states, "passed?", "reject");
-        rule(passed, "register").put("Variable", "$.gate.passed").put("BooleanEquals", true);
-        ObjectNode fallback = rule(passed, "keep incremental attempt");
-        ArrayNode and = fallback.putArray("And");
-        and.addObject().put("Variable", "$.gate.mode").put("StringEquals", Mode.INCREMENTAL.name());
-        and.addObject().put("Variable", "$.request.fallbackToFull").put("BooleanEquals", true);
-        // Before the full retrain overwrites train/evaluate/gate, keep the incremental attempt's verdict.
-        ObjectNode keep = states.putObject("keep incremental attempt");
-        keep.put("Type", "Pass").put("InputPath", "$.gate").put("ResultPath", "$.incremental.gate").put("Next", "train");
-        task(states, taskResource, "register", "promote");
-        task(states, taskResource, "promote", "notify");
-        task(states, taskResource, "reject", "notify");
-        ObjectNode notify = task(states, taskResource, "notify", null);
-        notify.put("End", true);
-        // A failed step ends the execution; the champion is untouched because only promote changes it.
-        states.putObject("failed").put("Type", "Fail").put("Error", "StepFailed")
-                .put("Cause", "a pipeline step failed; the production alias was not changed");
+        for (Map.Entry<String, State> entry : graph.states().entrySet()) {
+            String name = entry.getKey();
+            ObjectNode rendered = render(name, entry.getValue(), binding);
+            Optional<Splice> splice = binding.after(name);
+            states.set(name, rendered);
+            if (splice.isPresent()) {
+                if (!(entry.getValue() instanceof State.Task) && !(entry.getValue() instanceof State.Pass)) {
+                    throw new IllegalArgumentException("states can be spliced in after a Task or Pass state only, not "
+                            + name);
+                }
+                JsonNode next = rendered.remove("Next");
+                rendered.remove("End");
+                rendered.put("Next", splice.get().start());
+                splice.get().states().forEach((spliced, state) -> {
+                    if (states.has(spliced)) {
+                        throw new IllegalArgumentException("spliced state '" + spliced + "' is already a state");
+                    }
+                    ObjectNode copy = state.deepCopy();
+                    if (Splice.CONTINUE.equals(copy.path("Next").asText(null))) {
+                        copy.remove("Next");
+                        if (next == null) {
+                            copy.put("End", true);
+                        } else {
+                            copy.set("Next", next);
+                        }
+                    }
+                    states.set(spliced, copy);
+                });
+            }
+        }
         return root;
     }
 
-    private static ObjectNode task(ObjectNode states, String resource, String step, String next) {
-        ObjectNode t = states.putObject(step);
-        t.put("Type", "Task").put("Resource", resource);
-        ObjectNode parameters = t.putObject("Parameters");
-        parameters.put("step", step);
-        parameters.put("runId.$", "$$.Execution.Name");
-        parameters.put("state.$", "$");
-        t.put("ResultPath", "$." + step);
-        ObjectNode retry = t.putArray("Retry").addObject();
-        retry.putArray("ErrorEquals").add("States.Timeout").add("Lambda.ServiceException");
-        retry.put("MaxAttempts", 2).put("IntervalSeconds", 5).put("BackoffRate", 2.0);
-        ObjectNode katch = t.putArray("Catch").addObject();
-        katch.putArray("ErrorEquals").add("States.ALL");
-        katch.put("ResultPath", "$.error").put("Next", "failed");
-        if (next != null) {
-            t.put("Next", next);
+    private static ObjectNode render(String name, State state, AslBinding binding) {
+        ObjectNode s = Json.mapper().createObjectNode();
+        switch (state) {
+            case State.Task task -> {
+                ObjectNode fields = binding.task(name, task).deepCopy();
+                for (String reserved : GRAPH_FIELDS) {
+                    if (fields.has(reserved)) {
+                        throw new IllegalArgumentException("a binding may not set " + reserved + " (state " + name
+                                + "): the graph decides it");
+                    }
+                }
+                JsonNode bindingRetry = fields.remove("Retry");
+                s.put("Type", "Task");
+                s.setAll(fields);
+                s.put("ResultPath", task.resultPath());
+                ArrayNode retry = Json.mapper().createArrayNode();
+                for (State.Retry r : task.retry()) {
+                    ObjectNode o = retry.addObject();
+                    r.errors().forEach(o.putArray("ErrorEquals")::add);
+                    o.put("IntervalSeconds", r.intervalSeconds()).put("MaxAttempts", r.maxAttempts())
+                            .put("BackoffRate", r.backoffRate());
+                }
+                if (bindingRetry != null) {
+                    bindingRetry.forEach(retry::add);
+                }
+                if (!retry.isEmpty()) {
+                    s.set("Retry", retry);
+                }
+                if (!task.catches().isEmpty()) {
+                    ArrayNode catches = s.putArray("Catch");
+                    for (State.Catch c : task.catches()) {
+                        ObjectNode o = catches.addObject();
+                        c.errors().forEach(o.putArray("ErrorEquals")::add);
+                        o.put("ResultPath", c.resultPath()).put("Next", c.next());
+                    }
+                }
+                next(s, task.next());
+            }
+            case State.Choice choice -> {
+                s.put("Type", "Choice");
+                ArrayNode rules = s.putArray("Choices");
+                for (State.Rule rule : choice.rules()) {
+                    rules.add(condition(rule.condition()).put("Next", rule.next()));
+                }
+                s.put("Default", choice.otherwise());
+            }
+            case State.Pass pass -> {
+                s.put("Type", "Pass");
+                s.set("Parameters", pass.parameters().deepCopy());
+                s.put("ResultPath", pass.resultPath());
+                next(s, pass.next());
+            }
+            case State.Fail fail -> s.put("Type", "Fail").put("Error", fail.error()).put("Cause", fail.cause());
         }
-        return t;
+        return s;
     }
 
-    private static ObjectNode choice(ObjectNode states, String name, String otherwise) {
-        ObjectNode c = states.putObject(name);
-        c.put("Type", "Choice");
-        c.putArray("Choices");
-        c.put("Default", otherwise);
+    private static ObjectNode condition(Condition condition) {
+        ObjectNode c = Json.mapper().createObjectNode();
+        switch (condition) {
+            case Condition.BooleanEquals b -> c.put("Variable", b.variable()).put("BooleanEquals", b.value());
+            case Condition.StringEquals e -> c.put("Variable", e.variable()).put("StringEquals", e.value());
+            case Condition.And and -> {
+                ArrayNode all = c.putArray("And");
+                and.all().forEach(inner -> all.add(condition(inner)));
+            }
+            case Condition.Not not -> c.set("Not", condition(not.condition()));
+        }
         return c;
     }
 
-    private static ObjectNode rule(ObjectNode choice, String next) {
-        ObjectNode r = ((ArrayNode) choice.get("Choices")).addObject();
-        r.put("Next", next);
-        return r;
+    private static void next(ObjectNode s, String next) {
+        if (next == null) {
+            s.put("End", true);
+        } else {
+            s.put("Next", next);
+        }
     }
 }

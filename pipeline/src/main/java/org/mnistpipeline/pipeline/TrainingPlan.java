@@ -16,8 +16,8 @@ import org.mnistpipeline.pipeline.RetrainRequest.Mode;
 import org.mnistpipeline.registry.ModelPackage;
 
 /**
- * Exactly what a challenger is trained on and how, rebuilt identically by every step that needs
- * it (train, and register after a crash), because every choice in it is seeded.
+ * Exactly what a challenger is trained on and how, rebuilt identically when a killed train step
+ * resumes, because every choice in it is seeded.
  *
  * <ul>
  *   <li>incremental: the champion's weights, fine-tuned for a few epochs at a lower learning rate on

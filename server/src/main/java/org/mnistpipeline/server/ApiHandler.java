@@ -18,6 +18,7 @@ import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.MemoryBudget;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictionEncoder;
+import org.mnistpipeline.inference.http.DrawingPage;
 import org.mnistpipeline.inference.http.HttpEdge;
 import org.mnistpipeline.inference.http.HttpEdge.Route;
 import org.mnistpipeline.inference.http.HttpErrors;
@@ -39,10 +40,6 @@ final class ApiHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     /** One line per request, without payloads; its own logger so it can be silenced. */
     private static final Logger ACCESS = LoggerFactory.getLogger("org.mnistpipeline.server.access");
-    /** The drawing page may talk to this server only: no other origin, even if someone edits it. */
-    private static final String PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; "
-            + "style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' blob: data:; base-uri 'none'; "
-            + "form-action 'none'; frame-ancestors 'none'";
     private static final HttpErrors.Log ERRORS = new HttpErrors.Log() {
         @Override
         public void error(String message, Throwable error) {
@@ -62,14 +59,12 @@ final class ApiHandler implements HttpHandler {
     private final HttpEdge edge;
 
     /** {@code budget}: the memory all requests in flight may hold, shared by every request of this server. */
-    ApiHandler(ServerConfig config, ModelSlot slot, Metrics metrics, BooleanSupplier closing, byte[] indexPage,
-            MemoryBudget budget) {
+    ApiHandler(ServerConfig config, ModelSlot slot, Metrics metrics, BooleanSupplier closing, MemoryBudget budget) {
         this.config = config;
         this.slot = slot;
         this.metrics = metrics;
         this.closing = closing;
-        HttpResponse page = new HttpResponse(200, "text/html; charset=utf-8", indexPage,
-                Map.of("content-security-policy", PAGE_POLICY), 0, 0);
+        HttpResponse page = DrawingPage.response();
         this.edge = new HttpEdge("this server", List.of(
                 Route.get("/ping", "/ping", request -> ping()),
                 Route.post("/invocations", "/invocations", new Invocations(new InputDecoder(config.maxPixels(),

@@ -2,7 +2,6 @@ package org.mnistpipeline.server;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -92,7 +91,7 @@ public final class ModelServer implements AutoCloseable {
                 ? new PredictionMonitor(config.monitoring(), metrics, java.time.Clock.systemUTC()) : null;
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 1).factory());
         http.setExecutor(executor);
-        http.createContext("/", new ApiHandler(config, slot, metrics, () -> closing, indexPage(),
+        http.createContext("/", new ApiHandler(config, slot, metrics, () -> closing,
                 new MemoryBudget(config.memoryBudgetBytes())));
         this.watcher = new ModelWatcher(config.modelSource(), this::serve, slot, config.reloadInterval(),
                 this::modelSwapped);
@@ -220,16 +219,6 @@ public final class ModelServer implements AutoCloseable {
         List.copyOf(readyListeners).forEach(Runnable::run);
     }
 
-    private static byte[] indexPage() {
-        try (InputStream in = ModelServer.class.getResourceAsStream("/static/index.html")) {
-            if (in == null) {
-                throw new IllegalStateException("static/index.html is missing from the server jar");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read static/index.html", e);
-        }
-    }
 
     /**
      * Stops accepting connections, lets in-flight requests finish (up to the shutdown grace),

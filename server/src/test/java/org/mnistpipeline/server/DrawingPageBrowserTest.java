@@ -119,7 +119,7 @@ class DrawingPageBrowserTest {
     @BeforeEach
     void openPage() {
         driver.get(server.uri().resolve("/").toString());
-        // The page asks /models for the version on load; wait for it so every test starts settled.
+        // The page asks /ping for the version on load; wait for it so every test starts settled.
         wait(ANSWER_TIMEOUT).until(ExpectedConditions.textToBe(By.id("version"), Fixtures.VERSION));
     }
 

@@ -94,15 +94,16 @@ public final class Trainer {
                 long start = System.nanoTime();
                 EpochStats stats = trainEpoch(net, parameters, optimizer, train, hp, augmenter, epoch, totalSteps);
                 double epochSeconds = (System.nanoTime() - start) / 1e9;
-                double[] validation = split.validation().size() == 0 ? new double[] {0, 0}
+                LossAndAccuracy validation = split.validation().size() == 0 ? new LossAndAccuracy(0, 0)
                         : lossAndAccuracy(net, parameters, root, split.validation());
                 seconds += epochSeconds;
-                EpochMetrics metrics = new EpochMetrics(epoch, stats.loss, stats.accuracy, validation[0], validation[1],
+                EpochMetrics metrics = new EpochMetrics(epoch, stats.loss, stats.accuracy, validation.loss(),
+                        validation.accuracy(),
                         stats.lastLearningRate, epochSeconds, train.size() / stats.stepSeconds);
                 history.add(metrics);
-                boolean improved = validation[1] > bestAccuracy || bestEpoch == 0;
+                boolean improved = validation.accuracy() > bestAccuracy || bestEpoch == 0;
                 if (improved) {
-                    bestAccuracy = validation[1];
+                    bestAccuracy = validation.accuracy();
                     bestEpoch = epoch;
                 }
                 checkpoints.save(net, optimizer, new Checkpoints.State(epoch, history, bestEpoch, bestAccuracy, seconds),
@@ -195,8 +196,11 @@ public final class Trainer {
         return correct;
     }
 
+    /** Mean cross-entropy and share predicted correctly on a set of images. */
+    record LossAndAccuracy(double loss, double accuracy) {}
+
     /** Mean cross-entropy and accuracy in inference mode (no dropout, running batch-norm statistics). */
-    static double[] lossAndAccuracy(SequentialBlock net, ParameterStore parameters, NDManager manager,
+    static LossAndAccuracy lossAndAccuracy(SequentialBlock net, ParameterStore parameters, NDManager manager,
             LabeledImages images) {
         float[][] probabilities = Predictions.probabilities(net, parameters, manager, images, EVAL_BATCH);
         double loss = 0;
@@ -214,6 +218,6 @@ public final class Trainer {
                 correct++;
             }
         }
-        return new double[] {loss / images.size(), (double) correct / images.size()};
+        return new LossAndAccuracy(loss / images.size(), (double) correct / images.size());
     }
 }

@@ -102,6 +102,27 @@ class TrainerTest {
     }
 
     @Test
+    void djlTrainingLeavesAVerifiedArtefactWithTheBestWeightsAndWhereTheyWereTrained(@TempDir Path dir) {
+        Dataset data = Mnist.subset(2000, 500);
+
+        org.mnistpipeline.training.TrainingArtifact artifact = new DjlTraining(Mnist.engine(), new TrainingListener() {})
+                .train(data, quick(2), dir, false, null);
+
+        org.mnistpipeline.training.TrainingArtifact read = org.mnistpipeline.training.TrainingArtifact.read(
+                dir.resolve(org.mnistpipeline.training.Training.ARTIFACT_DIR));
+        assertThat(read.info()).isEqualTo(artifact.info());
+        assertThat(read.info().history()).hasSize(2);
+        assertThat(read.info().data().trainImages() + read.info().data().validationImages()).isEqualTo(2000);
+        assertThat(read.info().data().fingerprint()).isEqualTo(data.fingerprint());
+        assertThat(read.info().provenance()).containsEntry("djl", "0.36.0").containsKeys("engine", "device", "java",
+                "os", "cpus");
+        // The best epoch's weights, as the checkpoints keep them.
+        Map<String, WeightsFile.Tensor> best = WeightsFile.read(dir.resolve("best.safetensors"));
+        assertThat(read.weights().keySet()).containsExactlyElementsOf(best.keySet());
+        best.forEach((name, t) -> assertThat(read.weights().get(name).data()).isEqualTo(t.data()));
+    }
+
+    @Test
     void weightsRoundTripThroughTheNeutralFileFormat(@TempDir Path dir) {
         Dataset data = Mnist.subset(2000, 500);
         TrainingResult result = new Trainer(Mnist.engine(), Device.cpu(), new TrainingListener() {})

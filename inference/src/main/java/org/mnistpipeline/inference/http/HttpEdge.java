@@ -78,28 +78,45 @@ public final class HttpEdge {
         this.notFoundHint = shown.toString();
     }
 
-    /** Routes the request and answers it; never throws. */
+    /**
+     * Routes the request and answers it; never throws. Several routes may share a path with different
+     * methods ({@code GET /} the page, {@code POST /} a prediction): the first that matches path and
+     * method answers; a path matched only by other methods' routes is a 405 whose {@code Allow} lists them all.
+     */
     public Answer handle(HttpRequest request, HttpErrors.Log log) {
         Route route = null;
+        String label = UNMATCHED;
+        String allow = null;
         for (Route r : routes) {
             if (r.matches(request.path())) {
-                route = r;
-                break;
+                if (r.allows(request.method())) {
+                    route = r;
+                    label = r.label();
+                    break;
+                }
+                label = allow == null ? r.label() : label;
+                allow = allow == null ? r.allowHeader() : allow + ", " + r.allowHeader();
             }
         }
-        return answer(route == null ? UNMATCHED : route.label(), route, notFoundHint, request, log);
+        return answer(label, route, allow, notFoundHint, request, log);
     }
 
     /** Answers a request with one handler, without routing (a direct Lambda invocation). */
     public static Answer answer(String label, Handler handler, HttpRequest request, HttpErrors.Log log) {
-        return answer(label, new Route(request.method(), request.path(), false, "", label, handler), "", request,
-                log);
+        return answer(label, new Route(request.method(), request.path(), false, "", label, handler), null, "",
+                request, log);
     }
 
-    /** No lambdas on this path: each would be one more class to spin up at a function's cold start. */
-    private static Answer answer(String label, Route route, String notFoundHint, HttpRequest request,
+    /**
+     * {@code route} null: 405 with {@code allow} when other methods' routes matched the path, else 404.
+     * No lambdas on this path: each would be one more class to spin up at a function's cold start.
+     */
+    private static Answer answer(String label, Route route, String allow, String notFoundHint, HttpRequest request,
             HttpErrors.Log log) {
         try {
+            if (route == null && allow != null) {
+                throw new RequestException.MethodNotAllowed(request.method(), request.path(), allow);
+            }
             if (route == null) {
                 throw new RequestException(Kind.NOT_FOUND, "no such path: " + request.path() + notFoundHint);
             }

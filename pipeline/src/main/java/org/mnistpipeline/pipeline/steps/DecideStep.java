@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Optional;
 import org.mnistpipeline.monitor.DriftReport;
+import org.mnistpipeline.pipeline.MayBeAbsent;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RetrainRequest.Mode;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
@@ -24,7 +25,7 @@ public final class DecideStep implements Step<DecideStep.Input, DecideStep.Outpu
      * @param drift   the monitoring verdict on the champion's recent traffic, or null without monitoring
      */
     public record Output(boolean retrain, String reason, String champion, Mode mode, List<String> batches,
-            int newImages, String drift) {}
+            int newImages, @MayBeAbsent String drift) {}
 
     @Override
     public String name() {

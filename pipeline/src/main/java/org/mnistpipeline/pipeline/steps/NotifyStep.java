@@ -3,6 +3,7 @@ package org.mnistpipeline.pipeline.steps;
 import java.time.Instant;
 import java.util.List;
 import org.mnistpipeline.pipeline.Notifier.Notification;
+import org.mnistpipeline.pipeline.MayBeAbsent;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
@@ -10,8 +11,10 @@ import org.mnistpipeline.pipeline.StepContext;
 /** The last step of every run that got past deciding: says what happened and why. */
 public final class NotifyStep implements Step<NotifyStep.Input, NotifyStep.Output> {
 
-    public record Input(RetrainRequest request, DecideStep.Output decide, GateStep.Output gate,
-            RegisterStep.Output register, PromoteStep.Output promote, RejectStep.Output reject) {}
+    /** Of the earlier steps, only those on the run's path have outputs. */
+    public record Input(RetrainRequest request, DecideStep.Output decide, @MayBeAbsent GateStep.Output gate,
+            @MayBeAbsent RegisterStep.Output register, @MayBeAbsent PromoteStep.Output promote,
+            @MayBeAbsent RejectStep.Output reject) {}
 
     public record Output(String outcome, String text, List<String> delivered) {}
 

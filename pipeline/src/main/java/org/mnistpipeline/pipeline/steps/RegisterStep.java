@@ -1,30 +1,25 @@
 package org.mnistpipeline.pipeline.steps;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.mnistpipeline.eval.Evaluation;
-import org.mnistpipeline.io.FileTrees;
-import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.ModelManifest;
-import org.mnistpipeline.model.WeightsFile;
-import org.mnistpipeline.pipeline.Releases;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
-import org.mnistpipeline.pipeline.TrainingPlan;
-import org.mnistpipeline.registry.ModelPackage;
 import org.mnistpipeline.registry.ModelRegistry;
-import org.mnistpipeline.train.TrainingResult;
+import org.mnistpipeline.release.EvaluatedModel;
+import org.mnistpipeline.release.ReleaseService;
+import org.mnistpipeline.training.TrainingArtifact;
 
 /**
- * Registers a challenger that passed the gate as a new version, with its lineage (parent, base
- * data, batches), the run that made it and the gate's numbers in its provenance, and its ONNX
- * export. Finding a version already registered by this run and mode, it returns that one instead.
+ * Registers a challenger that passed the gate as a new version: the train step's artefact with
+ * the evaluate step's metrics, ONNX graph, drift baseline and report, and in its provenance the
+ * lineage (parent, base data, batches), the run that made it and the gate's numbers. Nothing is
+ * trained or scored here. Finding a version already registered by this run and mode, it returns
+ * that one instead.
  */
 public final class RegisterStep implements Step<RegisterStep.Input, RegisterStep.Output> {
     static final String RUN = "pipeline.run";
@@ -60,34 +55,16 @@ public final class RegisterStep implements Step<RegisterStep.Input, RegisterStep
             return new Output(earlier.get().version(), earlier.get().parent(),
                     earlier.get().metrics().getOrDefault("test_accuracy", Double.NaN));
         }
-        ModelPackage champion = registry.get(input.train().parent());
-        TrainingPlan plan = TrainingPlan.of(input.train().mode(), input.request(), input.decide().batches(), champion,
-                context.store());
-        Path trainDir = Path.of(input.train().dir());
-        // Training finished in the train step; this only reads its result back from the checkpoints.
-        TrainingResult result = context.training().train(plan.dataset(), plan.hyperparameters(), trainDir,
-                plan.warmStart());
-        Evaluation test = context.training().evaluate(result.spec(), result.weights(), plan.dataset().test());
-        Path staging = context.workDir().resolve("package-" + mode);
-        try {
-            FileTrees.delete(staging);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + staging, e);
-        }
-        ModelManifest staged = context.training().stage(staging, plan.dataset(), result, test,
-                champion.manifest().version(), trainDir);
-        Map<String, String> provenance = new LinkedHashMap<>(staged.provenance());
-        provenance.putAll(plan.lineage().asProvenance());
+        TrainingArtifact artifact = TrainingArtifact.read(Path.of(input.train().artifact()));
+        EvaluatedModel evaluated = EvaluatedModel.read(Path.of(input.evaluate().evaluation()), artifact);
+        Map<String, String> provenance = new LinkedHashMap<>(input.train().lineage().asProvenance());
         provenance.put(RUN, context.runId());
         provenance.put(MODE, mode);
         provenance.put("pipeline.gate", input.gate().summary());
-        Json.writeAtomically(staging.resolve(ModelPackage.MANIFEST), new ModelManifest(staged.formatVersion(),
-                staged.version(), staged.createdAt(), staged.architecture(), staged.hyperparameters(), staged.data(),
-                staged.metrics(), staged.parent(), provenance, staged.weightsFile()));
-        ModelManifest registered = Releases.register(registry, staging, result.spec(),
-                WeightsFile.byName(result.weights()), plan.dataset().test(), false);
+        ModelManifest registered = new ReleaseService(context.log()).register(registry, evaluated,
+                context.workDir().resolve("package-" + mode), input.train().parent(), provenance, false);
         context.log().accept(String.format(Locale.ROOT, "register: %s (parent %s), test accuracy %.2f%%",
-                registered.version(), registered.parent(), test.accuracy() * 100));
-        return new Output(registered.version(), registered.parent(), test.accuracy());
+                registered.version(), registered.parent(), evaluated.test().accuracy() * 100));
+        return new Output(registered.version(), registered.parent(), evaluated.test().accuracy());
     }
 }

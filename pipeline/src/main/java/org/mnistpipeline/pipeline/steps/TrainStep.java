@@ -1,30 +1,46 @@
 package org.mnistpipeline.pipeline.steps;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import org.mnistpipeline.pipeline.Lineage;
+import org.mnistpipeline.pipeline.MayBeAbsent;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RetrainRequest.Mode;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
 import org.mnistpipeline.pipeline.TrainingPlan;
 import org.mnistpipeline.registry.ModelPackage;
-import org.mnistpipeline.train.TrainingResult;
+import org.mnistpipeline.training.Training;
+import org.mnistpipeline.training.TrainingArtifact;
 
 /**
- * Trains the challenger, incrementally unless the decision or a failed incremental gate asks for a
- * full retrain. Checkpoints go to the run's work directory, so a killed step resumes mid-training.
+ * Trains the challenger in the mode it is asked for and leaves a training artefact; the only step
+ * that needs a training engine. Checkpoints go to the run's work directory, so a killed step
+ * resumes mid-training.
  */
 public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> {
 
-    /** @param gate the incremental attempt's verdict when this is the full-retrain fallback, else null */
-    public record Input(RetrainRequest request, DecideStep.Output decide, GateStep.Output gate) {}
+    /**
+     * @param fallback set by the graph when an incremental challenger failed the gate and a full
+     *                 retrain follows; null on the first attempt
+     */
+    public record Input(RetrainRequest request, DecideStep.Output decide, @MayBeAbsent Fallback fallback) {}
 
     /**
-     * @param dir                where the checkpoints and the best weights ({@code best.safetensors}) are
-     * @param lineage            what the challenger has learnt from, for its manifest
-     * @param trainImages        images it was trained on (validation split included)
+     * What the graph's fallback Pass state stores: the mode to train next and the incremental
+     * attempt it replaces.
      */
-    public record Output(Mode mode, String dir, String parent, Lineage lineage, int trainImages, int newImages,
+    public record Fallback(Mode mode, Attempt incremental) {}
+
+    /** An earlier attempt's outputs, kept in the state document when a later attempt overwrites them. */
+    public record Attempt(Output train, EvaluateStep.Output evaluate, GateStep.Output gate) {}
+
+    /**
+     * @param artifact    the training artefact's directory (best weights, spec, history, provenance)
+     * @param lineage     what the challenger has learnt from, for its manifest
+     * @param trainImages images it was trained on (validation split included)
+     */
+    public record Output(Mode mode, String artifact, String parent, Lineage lineage, int trainImages, int newImages,
             int replayImages, int epochs, double seconds, double validationAccuracy) {}
 
     @Override
@@ -37,29 +53,25 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
         return Input.class;
     }
 
-    /** The mode this input asks for: full after a failed incremental attempt. */
-    public static Mode mode(Input input) {
-        return input.gate() != null && !input.gate().passed() ? Mode.FULL : input.decide().mode();
-    }
-
     public static Path dir(StepContext context, Mode mode) {
-        return context.workDir().resolve("train-" + mode.name().toLowerCase(java.util.Locale.ROOT));
+        return context.workDir().resolve("train-" + mode.name().toLowerCase(Locale.ROOT));
     }
 
     @Override
     public Output run(Input input, StepContext context) {
-        Mode mode = mode(input);
+        Mode mode = input.fallback() != null ? input.fallback().mode() : input.decide().mode();
         ModelPackage champion = context.registry().get(input.decide().champion());
         TrainingPlan plan = TrainingPlan.of(mode, input.request(), input.decide().batches(), champion,
                 context.store());
         context.log().accept(String.format("train: %s from %s on %d images (%d new, %d replayed), %d epochs",
-                mode.name().toLowerCase(java.util.Locale.ROOT), champion.manifest().version(),
+                mode.name().toLowerCase(Locale.ROOT), champion.manifest().version(),
                 plan.dataset().train().size(), plan.newImages(), plan.replayImages(), plan.hyperparameters().epochs()));
         Path dir = dir(context, mode);
-        TrainingResult result = context.training().train(plan.dataset(), plan.hyperparameters(), dir,
+        TrainingArtifact artifact = context.training().train(plan.dataset(), plan.hyperparameters(), dir, true,
                 plan.warmStart());
-        return new Output(mode, dir.toString(), champion.manifest().version(), plan.lineage(),
-                plan.dataset().train().size(), plan.newImages(), plan.replayImages(), result.history().size(),
-                result.trainingSeconds(), result.bestValidationAccuracy());
+        return new Output(mode, dir.resolve(Training.ARTIFACT_DIR).toString(), champion.manifest().version(),
+                plan.lineage(), plan.dataset().train().size(), plan.newImages(), plan.replayImages(),
+                artifact.info().history().size(), artifact.info().trainingSeconds(),
+                artifact.info().bestValidationAccuracy());
     }
 }
