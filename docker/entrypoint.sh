@@ -3,9 +3,10 @@
 #   serve        model server on :8080 (SAGEMAKER_BIND_TO_PORT), model package in $OPT_ML/model
 #   train        SageMaker training job: $OPT_ML/input/{config,data} -> $OPT_ML/model
 #   healthcheck  exit 0 when the local server answers GET /ping with 200 (the image's HEALTHCHECK)
+#   step-runner  the retraining pipeline's step-runner Lambda function: one step per invocation
+#                (`mnist retrain step`'s contract) under AWS's Lambda runtime interface client
 #   anything else is passed to the `mnist` CLI (e.g. `--help`, `models list`)
-# Each entry is one function plus one line in the `case` below, so another (such as a pipeline
-# `step-runner` under the Lambda runtime interface client) is added the same way.
+# Each entry is one function plus one line in the `case` below.
 # APP_HOME and OPT_ML are overridable so the same logic runs against a temporary tree in tests.
 set -euo pipefail
 APP_HOME=${APP_HOME:-/app}
@@ -43,6 +44,20 @@ healthcheck() {
   [[ $version == HTTP/* && $status == 200 ]]
 }
 
+step_runner() {
+  # Lambda starts a container image's command with AWS_LAMBDA_RUNTIME_API set; the runtime interface
+  # client (a jar in cli/lib) takes events from it and hands each to the handler. Lambda gives the
+  # container a read-only file system but /tmp: the function's environment points MNIST_CACHE_DIR
+  # there (the Pipeline stack sets it), and MNIST_HOME at the artifacts bucket.
+  if [[ -z ${AWS_LAMBDA_RUNTIME_API:-} ]]; then
+    echo "step-runner: AWS_LAMBDA_RUNTIME_API is not set; this entry runs as a Lambda function" >&2
+    return 2
+  fi
+  exec "$JAVA" ${STEP_JAVA_OPTS:--XX:MaxRAMPercentage=75 -XX:+UseSerialGC} --enable-native-access=ALL-UNNAMED \
+    -Dai.djl.offline=true -cp "$CLI_CP" com.amazonaws.services.lambda.runtime.api.client.AWSLambda \
+    org.mnistpipeline.cli.StepRunnerHandler::handleRequest
+}
+
 cli() {
   exec "$JAVA" --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -cp "$CLI_CP" org.mnistpipeline.cli.MnistCli "$@"
 }
@@ -53,5 +68,6 @@ case "$entry" in
   serve) serve "$@" ;;
   train) train "$@" ;;
   healthcheck) healthcheck "$@" ;;
+  step-runner) step_runner "$@" ;;
   *) cli "$entry" "$@" ;;
 esac

@@ -3,27 +3,53 @@ package org.mnistpipeline.cli;
 import ai.djl.engine.Engine;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Map;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.IdxDirectory;
 import org.mnistpipeline.data.MnistFetcher;
 import org.mnistpipeline.io.Locations;
-import org.mnistpipeline.registry.LocalModelRegistry;
+import org.mnistpipeline.monitor.SummaryStore;
+import org.mnistpipeline.pipeline.PipelineStores;
 import org.mnistpipeline.registry.ModelRegistry;
+import org.mnistpipeline.s3.S3Objects;
+import org.mnistpipeline.store.HomeStores;
 import org.mnistpipeline.train.ConsoleProgress;
 import org.mnistpipeline.train.Engines;
 import org.mnistpipeline.train.Trainer;
 
-/** What every command needs: where things live, the console, and the engine (started on demand). */
+/**
+ * What every command needs: where things live (the stores of MNIST_HOME, on disk or in S3), the
+ * console, and the engine (started on demand).
+ */
 final class Context {
     final Locations locations;
+    /** The environment: the S3 client of an s3:// MNIST_HOME is configured from it. */
+    final Map<String, String> env;
     final PrintStream out;
     final PrintStream err;
+    private final HomeStores home;
     private Engine engine;
 
     Context(Locations locations, PrintStream out, PrintStream err) {
+        this(locations, System.getenv(), out, err);
+    }
+
+    Context(Locations locations, Map<String, String> env, PrintStream out, PrintStream err) {
         this.locations = locations;
+        this.env = env;
         this.out = out;
         this.err = err;
+        this.home = new HomeStores(locations, () -> S3Objects.fromEnvironment(env));
+    }
+
+    /** The stores MNIST_HOME names: a directory, or an s3:// prefix. */
+    HomeStores home() {
+        return home;
+    }
+
+    /** The pipeline's stores of MNIST_HOME: the data store, runs, lock, hand-overs between steps. */
+    PipelineStores pipelineStores() {
+        return new PipelineStores(home);
     }
 
     Engine engine() {
@@ -55,13 +81,19 @@ final class Context {
                 new ConsoleProgress(err, err, false)));
     }
 
-    /** The ingested-data store under MNIST_HOME, as the retraining pipeline reads it. */
+    /** The ingested-data store of MNIST_HOME, as the retraining pipeline reads it. */
     org.mnistpipeline.pipeline.BatchStore batchStore() {
-        return org.mnistpipeline.pipeline.DataStoreBatches.at(locations.dataStore());
+        return pipelineStores().batches();
     }
 
+    /** The registry of MNIST_HOME; opening it needs read access only. */
     ModelRegistry registry() {
-        return new LocalModelRegistry(locations.registry());
+        return home.registry();
+    }
+
+    /** The drift summaries in {@code dir}, or those of MNIST_HOME when it is null. */
+    SummaryStore summaries(Path dir) {
+        return dir != null ? SummaryStore.local(dir) : home.summaries();
     }
 
     /** The dataset in {@code dataDir}, or MNIST fetched into the cache when none is given. */

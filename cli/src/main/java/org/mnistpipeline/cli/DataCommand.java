@@ -13,6 +13,7 @@ import org.mnistpipeline.pipeline.ingest.BatchManifest;
 import org.mnistpipeline.pipeline.ingest.DataStore;
 import org.mnistpipeline.pipeline.ingest.IngestException;
 import org.mnistpipeline.pipeline.ingest.IngestResult;
+import org.mnistpipeline.pipeline.ingest.IngestStore;
 import org.mnistpipeline.pipeline.ingest.Rejection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,8 +28,9 @@ final class DataCommand {
     @ParentCommand
     MnistCli root;
 
-    DataStore store(Path dir) {
-        return new DataStore(dir != null ? dir : root.context.locations.dataStore());
+    /** The data store in {@code dir} (--store), or MNIST_HOME's, on disk or in S3. */
+    IngestStore store(Path dir) {
+        return dir != null ? new DataStore(dir) : root.context.pipelineStores().dataStore();
     }
 
     @Command(name = "fetch", mixinStandardHelpOptions = true,
@@ -85,7 +87,8 @@ final class DataCommand {
         @Parameters(paramLabel = "SOURCE", description = "Directory holding the batch.")
         Path source;
 
-        @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore).")
+        @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore, in S3 for an"
+                + " s3:// MNIST_HOME).")
         Path storeDir;
 
         @Option(names = "--json", description = "Print the result as JSON.")
@@ -94,7 +97,7 @@ final class DataCommand {
         @Override
         public Integer call() {
             Context context = parent.root.context;
-            DataStore store = parent.store(storeDir);
+            IngestStore store = parent.store(storeDir);
             IngestResult result;
             try {
                 result = store.ingest(source);
@@ -118,7 +121,7 @@ final class DataCommand {
                             + "quarantined  %d%s%nduplicates   %d%nper class    %s%nstore        %s%n",
                     b.id(), b.sequence(), b.source(), b.format(), b.accepted(), b.quarantined(),
                     b.quarantined() == 0 ? "" : " (" + byKind(b.rejectedByKind()) + ")", b.duplicates(),
-                    perClass(b.classCounts()), store.root());
+                    perClass(b.classCounts()), store.location());
             printRejections(context, result.rejected());
             return ExitCodes.OK;
         }
@@ -129,7 +132,7 @@ final class DataCommand {
                     .forEach(r -> context.out.println("  quarantined " + r.record() + ": " + r.reason()));
             if (rejected.size() > MAX_LISTED) {
                 context.out.println("  … and " + (rejected.size() - MAX_LISTED) + " more; every reason is in "
-                        + parent.store(storeDir).root() + "/quarantine/<batch>/quarantine.jsonl");
+                        + parent.store(storeDir).location() + "/quarantine/<batch>/quarantine.jsonl");
             }
         }
 
@@ -155,7 +158,8 @@ final class DataCommand {
         @ParentCommand
         DataCommand parent;
 
-        @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore).")
+        @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore, in S3 for an"
+                + " s3:// MNIST_HOME).")
         Path storeDir;
 
         @Option(names = "--json", description = "Print the manifests as JSON.")
@@ -170,7 +174,8 @@ final class DataCommand {
                 return ExitCodes.OK;
             }
             if (batches.isEmpty()) {
-                context.out.println("no batches in " + parent.store(storeDir).root() + "; add one with `mnist data ingest SOURCE`");
+                context.out.println("no batches in " + parent.store(storeDir).location()
+                        + "; add one with `mnist data ingest SOURCE`");
                 return ExitCodes.OK;
             }
             context.out.printf("%-8s %-16s %9s %11s  %-30s %s%n", "version", "batch", "accepted", "quarantined",

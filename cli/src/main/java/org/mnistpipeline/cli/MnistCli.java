@@ -28,7 +28,13 @@ public final class MnistCli {
 
     /** Runs the CLI and returns its exit code; tests call this directly. */
     public static int run(Locations locations, PrintStream out, PrintStream err, String... args) {
-        MnistCli app = new MnistCli(new Context(locations, out, err));
+        return run(locations, System.getenv(), out, err, args);
+    }
+
+    /** As {@link #run(Locations, PrintStream, PrintStream, String...)}, with the environment given (S3 settings). */
+    public static int run(Locations locations, java.util.Map<String, String> env, PrintStream out, PrintStream err,
+            String... args) {
+        MnistCli app = new MnistCli(new Context(locations, env, out, err));
         CommandLine cli = new CommandLine(app);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(new PrintWriter(out, true));

@@ -15,6 +15,7 @@ import org.mnistpipeline.monitor.Baseline;
 import org.mnistpipeline.monitor.DriftMonitor;
 import org.mnistpipeline.monitor.DriftReport;
 import org.mnistpipeline.monitor.Feature;
+import org.mnistpipeline.monitor.SummaryStore;
 import org.mnistpipeline.registry.ModelPackage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -57,7 +58,8 @@ final class MonitorCommand implements Callable<Integer> {
             description = "Fewer predictions than this give 'insufficient data' (default: ${DEFAULT-VALUE}).")
     long minSamples;
 
-    @Option(names = "--monitor-dir", description = "Where the server writes summaries (default: $MNIST_HOME/monitoring).")
+    @Option(names = "--monitor-dir", description = "Where the server writes summaries (default: $MNIST_HOME/monitoring,"
+            + " in S3 for an s3:// MNIST_HOME).")
     Path monitorDir;
 
     @Option(names = "--json", description = "Print the report as JSON.")
@@ -75,9 +77,10 @@ final class MonitorCommand implements Callable<Integer> {
         java.util.Optional<Baseline> stored = Baseline.in(pkg);
         boolean computed = stored.isEmpty();
         Baseline baseline = stored.orElseGet(() -> computeBaseline(context, pkg, version));
-        Path dir = monitorDir != null ? monitorDir : context.locations.monitoring();
-        DriftReport report = DriftMonitor.check(dir, version, baseline, span, Instant.now(), threshold, minSamples);
-        print(context, report, dir, computed);
+        SummaryStore summaries = context.summaries(monitorDir);
+        DriftReport report = DriftMonitor.check(summaries, version, baseline, span, Instant.now(), threshold,
+                minSamples);
+        print(context, report, summaries.location(), computed);
         int code = exitCode(report);
         if (report.drifted() && retrain) {
             int retrained = retrain(context);
@@ -126,12 +129,12 @@ final class MonitorCommand implements Callable<Integer> {
         return command.execute("--reason", "drift");
     }
 
-    private void print(Context context, DriftReport report, Path dir, boolean computedBaseline) {
+    private void print(Context context, DriftReport report, String summaries, boolean computedBaseline) {
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("report", report);
             out.put("verdict", report.verdict());
-            out.put("monitor_dir", dir.toString());
+            out.put("monitor_dir", summaries);
             out.put("baseline_computed", computedBaseline);
             context.out.println(Json.pretty(out));
             return;

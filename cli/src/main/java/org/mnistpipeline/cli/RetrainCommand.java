@@ -14,11 +14,11 @@ import java.util.concurrent.Callable;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.monitor.DriftMonitor;
 import org.mnistpipeline.pipeline.DriftCheck;
-import org.mnistpipeline.pipeline.Notifier;
 import org.mnistpipeline.pipeline.PipelineRunner;
 import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RetrainRequest.Mode;
-import org.mnistpipeline.pipeline.RunStore;
+import org.mnistpipeline.pipeline.PipelineHome;
+import org.mnistpipeline.pipeline.PipelineStores;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
 import org.mnistpipeline.pipeline.RunStore.StepRun;
 import org.mnistpipeline.pipeline.StepContext;
@@ -131,15 +131,15 @@ final class RetrainCommand implements Callable<Integer> {
     }
 
     private int once(Context context) {
-        PipelineRunner runner = runner(context, notifyUrl, DriftCheck.fromSummaries(context.locations.monitoring(),
+        PipelineRunner runner = runner(context, notifyUrl, context.pipelineStores().drift(
                 Durations.parse(driftWindow, "--drift-window"), DriftMonitor.DEFAULT_THRESHOLD));
         RunRecord run;
         try {
             run = resume != null ? runner.resume(resume) : runner.run(request(context));
         } catch (PipelineRunner.StepFailedException e) {
             // The exit code is the mapper's (the failed step's kind); only the way back is said here.
-            context.err.println("the champion was not changed; details: " + runner.runs().dir().resolve(
-                    e.run().id() + ".json") + "; retry with: mnist retrain --resume " + e.run().id());
+            context.err.println("the champion was not changed; details: " + runner.runs().location(e.run().id())
+                    + "; retry with: mnist retrain --resume " + e.run().id());
             throw e;
         }
         print(context, run, json);
@@ -166,12 +166,14 @@ final class RetrainCommand implements Callable<Integer> {
                 .build();
     }
 
+    /** The pipeline of MNIST_HOME (a directory or an s3:// prefix), training on this machine. */
     static PipelineRunner runner(Context context, URI notifyUrl, DriftCheck drift) {
-        Path home = context.locations.pipeline();
+        PipelineStores stores = context.pipelineStores();
+        PipelineHome home = stores.pipeline();
         URI hook = notifyUrl != null ? notifyUrl
-                : System.getenv("MNIST_NOTIFY_URL") != null ? URI.create(System.getenv("MNIST_NOTIFY_URL")) : null;
-        return new PipelineRunner(home, context.registry(), context.batchStore(), context.pipelineTraining(),
-                Notifier.of(home.resolve("notifications.jsonl"), hook), drift, context.err::println);
+                : context.env.get("MNIST_NOTIFY_URL") != null ? URI.create(context.env.get("MNIST_NOTIFY_URL")) : null;
+        return new PipelineRunner(home, context.registry(), stores.batches(), context.pipelineTraining(),
+                home.notifier(hook), drift, context.err::println);
     }
 
     static void print(Context context, RunRecord run, boolean json) {
@@ -199,8 +201,7 @@ final class RetrainCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Context context = parent.root.context;
-            for (RunRecord run : RunStore.under(context.locations.pipeline())
-                    .list()) {
+            for (RunRecord run : context.pipelineStores().pipeline().runs().list()) {
                 context.out.printf(Locale.ROOT, "%-24s %-9s %-9s %s%n", run.id(), run.status(),
                         run.outcome() == null ? "-" : run.outcome(),
                         run.state().path("notify").path("text").asText(run.next() == null ? "" : "next: " + run.next()));
@@ -220,7 +221,7 @@ final class RetrainCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             Context context = parent.root.context;
-            RunRecord run = RunStore.under(context.locations.pipeline())
+            RunRecord run = context.pipelineStores().pipeline().runs()
                     .find(runId).orElseThrow(() -> new org.mnistpipeline.registry.RegistryException.NotFound(
                             "no run " + runId));
             context.out.println(Json.pretty(run));
@@ -242,7 +243,8 @@ final class RetrainCommand implements Callable<Integer> {
         RetrainCommand parent;
 
         @Parameters(paramLabel = "STEP", description = "ingest, validate, decide, train, evaluate, gate, register,"
-                + " promote, reject or notify")
+                + " promote, reject or notify; or a deployment's step: stage-training, collect-training,"
+                + " package-model, rollback")
         String step;
 
         @Option(names = "--state", required = true, description = "The pipeline state: {\"request\": {...}, ...}.")
@@ -257,10 +259,7 @@ final class RetrainCommand implements Callable<Integer> {
             Context context = parent.root.context;
             try {
                 ObjectNode state = (ObjectNode) Json.read(stateFile, JsonNode.class);
-                StepContext stepContext = runner(context, null, DriftCheck.fromSummaries(
-                        context.locations.monitoring(), Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD))
-                        .contextFor(runId);
-                context.out.println(Json.pretty(PipelineRunner.runStep(step, state, stepContext)));
+                context.out.println(Json.pretty(runStep(context, step, state, runId)));
                 return 0;
             } catch (RuntimeException e) {
                 java.util.Map<String, String> error = new java.util.LinkedHashMap<>();
@@ -270,6 +269,17 @@ final class RetrainCommand implements Callable<Integer> {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The task contract: step {@code step} of run {@code runId} on {@code state}, against MNIST_HOME, returning the
+     * step's output. {@code mnist retrain step} and the step-runner function ({@link StepRunnerHandler}) both run
+     * steps through this.
+     */
+    static JsonNode runStep(Context context, String step, ObjectNode state, String runId) {
+        StepContext stepContext = runner(context, null, context.pipelineStores().drift(
+                Duration.ofHours(1), DriftMonitor.DEFAULT_THRESHOLD)).contextFor(runId);
+        return PipelineRunner.runStep(step, state, stepContext);
     }
 
     /**

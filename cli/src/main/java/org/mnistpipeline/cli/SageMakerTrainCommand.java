@@ -14,10 +14,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.IdxDirectory;
+import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.eval.EpochMetrics;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.Hyperparameters;
+import org.mnistpipeline.model.WeightsFile;
+import org.mnistpipeline.pipeline.RetrainRequest;
+import org.mnistpipeline.pipeline.aws.TrainingJobs;
+import org.mnistpipeline.pipeline.aws.TrainingJobs.ChannelPlan;
+import org.mnistpipeline.registry.ModelPackage;
 import org.mnistpipeline.release.EvaluatedModel;
 import org.mnistpipeline.release.ReleaseService;
 import org.mnistpipeline.train.ConsoleProgress;
@@ -40,7 +46,9 @@ import sun.misc.Signal;
  * ONNX Runtime, with its report, {@code model.onnx} and baseline) written and sealed in
  * {@code /opt/ml/model} for the serving container, checkpoints and the training artefact in {@code /opt/ml/checkpoints} (resumed
  * automatically, as managed spot training needs), and on failure the reason in
- * {@code /opt/ml/output/failure} with a non-zero exit. SIGTERM (a stopped job, a spot interruption)
+ * {@code /opt/ml/output/failure} with a non-zero exit. A retraining pipeline's job (a {@code plan.json} in the
+ * train channel, a {@code champion} channel) trains the staged plan and leaves the training artefact instead
+ * ({@link TrainingJobs}). SIGTERM (a stopped job, a spot interruption)
  * stops training at its next step, keeping the last epoch's checkpoint, and exits with 143; a restart
  * resumes from that checkpoint.
  */
@@ -87,21 +95,78 @@ final class SageMakerTrainCommand implements Callable<Integer> {
 
     private void run(Context context) {
         Hyperparameters hp = hyperparameters(optMl.resolve("input/config/hyperparameters.json"));
+        Path plan = optMl.resolve("input/data").resolve(TrainingJobs.TRAIN).resolve(TrainingJobs.PLAN);
+        if (Files.exists(plan)) {
+            trainPlan(context, hp, Json.read(plan, ChannelPlan.class));
+            return;
+        }
         Dataset dataset = IdxDirectory.load(dataDirectory());
-        Path modelDir = optMl.resolve("model");
-        Path checkpoints = Files.isDirectory(optMl.resolve("checkpoints")) ? optMl.resolve("checkpoints")
-                : optMl.resolve("output/run");
-        boolean resume = Files.exists(checkpoints.resolve("checkpoint.json"));
-        TrainingArtifact artifact = new DjlTraining(context.engine(),
-                new StopOnRequest(new ConsoleProgress(context.out, context.err, false), stopRequested, checkpoints))
-                .train(dataset, hp, checkpoints, resume, null);
+        TrainingArtifact artifact = train(context, dataset, hp, null);
         ReleaseService release = new ReleaseService(context.err::println);
         EvaluatedModel model = release.evaluate(artifact, dataset.test(), optMl.resolve("output/evaluation"));
         context.out.printf(java.util.Locale.ROOT, "test_accuracy=%.4f test_ece=%.4f%n", model.test().accuracy(),
                 model.test().expectedCalibrationError());
         String version = System.getenv().getOrDefault("TRAINING_JOB_NAME", "sagemaker");
-        release.writePackage(modelDir, model, version, null, java.util.Map.of());
-        context.out.println("model package written to " + modelDir);
+        release.writePackage(modelDir(), model, version, null, java.util.Map.of());
+        context.out.println("model package written to " + modelDir());
+    }
+
+    /**
+     * A retraining pipeline's job: the plan staged by its {@code stage-training} step, trained as the pipeline's
+     * train step would train it (same images, recipe, data identity, warm start from the champion channel's
+     * package), leaving the training artefact in the model directory, which SageMaker stores as
+     * {@code model.tar.gz}. Evaluation and release are the pipeline's next steps, not the job's.
+     */
+    private void trainPlan(Context context, Hyperparameters hp, ChannelPlan plan) {
+        if (plan.mode() == null || plan.parent() == null || plan.source() == null || plan.fingerprint() == null) {
+            throw new DataException("the train channel's " + TrainingJobs.PLAN + " is incomplete: " + plan);
+        }
+        Path channels = optMl.resolve("input/data");
+        Dataset images = IdxDirectory.load(channels.resolve(TrainingJobs.TRAIN));
+        // The plan's identity, not the staged files': the artefact records what the train step would record.
+        Dataset dataset = new Dataset(Path.of(plan.source()), withClasses(images.train(), plan.numClasses()),
+                withClasses(images.test(), plan.numClasses()), plan.fingerprint());
+        Map<String, WeightsFile.Tensor> warmStart = null;
+        if (plan.mode() == RetrainRequest.Mode.INCREMENTAL) {
+            Path championDir = channels.resolve(TrainingJobs.CHAMPION);
+            if (!Files.isDirectory(championDir)) {
+                throw new DataException("an incremental plan needs the champion's package: expected a `"
+                        + TrainingJobs.CHAMPION + "` channel at " + championDir);
+            }
+            ModelPackage champion = ModelPackage.open(championDir);
+            if (!champion.manifest().version().equals(plan.parent())) {
+                throw new DataException("the champion channel holds " + champion.manifest().version()
+                        + ", but the plan starts from " + plan.parent());
+            }
+            warmStart = WeightsFile.read(champion.weights());
+        }
+        context.err.printf(java.util.Locale.ROOT, "training %s from %s on %d images, %d epochs%n",
+                plan.mode().name().toLowerCase(java.util.Locale.ROOT), plan.parent(), dataset.train().size(),
+                hp.epochs());
+        TrainingArtifact artifact = train(context, dataset, hp, warmStart);
+        artifact.write(modelDir());
+        context.out.printf(java.util.Locale.ROOT, "validation_accuracy=%.4f epochs=%d%n",
+                artifact.info().bestValidationAccuracy(), artifact.info().history().size());
+        context.out.println("training artefact written to " + modelDir());
+    }
+
+    private static LabeledImages withClasses(LabeledImages images, int numClasses) {
+        return new LabeledImages(images.pixels(), images.labels(), images.rows(), images.cols(), numClasses);
+    }
+
+    private Path modelDir() {
+        return optMl.resolve("model");
+    }
+
+    /** Trains with checkpoints in SageMaker's checkpoint directory, resuming what a stopped job left there. */
+    private TrainingArtifact train(Context context, Dataset dataset, Hyperparameters hp,
+            Map<String, WeightsFile.Tensor> warmStart) {
+        Path checkpoints = Files.isDirectory(optMl.resolve("checkpoints")) ? optMl.resolve("checkpoints")
+                : optMl.resolve("output/run");
+        boolean resume = Files.exists(checkpoints.resolve("checkpoint.json"));
+        return new DjlTraining(context.engine(),
+                new StopOnRequest(new ConsoleProgress(context.out, context.err, false), stopRequested, checkpoints))
+                .train(dataset, hp, checkpoints, resume, warmStart);
     }
 
     private Path dataDirectory() {

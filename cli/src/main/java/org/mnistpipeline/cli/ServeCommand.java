@@ -27,6 +27,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ServerMain.run(flags.toArray(String[]::new), System.getenv(), root.context.out, root.context.err);
+        return ServerMain.run(flags.toArray(String[]::new), root.context.env, root.context.locations,
+                root.context.out, root.context.err);
     }
 }

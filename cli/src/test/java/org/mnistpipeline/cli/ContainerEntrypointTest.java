@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Locations;
+import org.mnistpipeline.pipeline.graph.StepErrors;
 import org.mnistpipeline.registry.ModelPackage;
 
 /**
@@ -30,24 +31,11 @@ class ContainerEntrypointTest {
     Path tmp;
 
     private Path appHome() throws Exception {
-        // This test's class path stands in for lib/*: every entry linked in as NNN.jar (the java
-        // launcher expands lib/* by name; a directory behind a .jar name still loads as a directory).
-        String[] entries = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
-        Path app = tmp.resolve("app");
-        for (String part : List.of("cli", "server")) {
-            Path lib = Files.createDirectories(app.resolve(part).resolve("lib"));
-            for (int i = 0; i < entries.length; i++) {
-                Files.createSymbolicLink(lib.resolve(String.format("%03d.jar", i)), Path.of(entries[i]).toAbsolutePath());
-            }
-            // The module jar itself: an empty directory is a valid class path entry.
-            Files.createDirectories(tmp.resolve("empty"));
-            Files.createSymbolicLink(app.resolve(part).resolve("mnist-" + part + ".jar"), tmp.resolve("empty"));
-        }
-        return app;
+        return ContainerTrees.appHome(tmp);
     }
 
     private ProcessBuilder entrypoint(Path app, Path optMl, String... args) {
-        Path script = Path.of(System.getProperty("user.dir")).getParent().resolve("docker/entrypoint.sh");
+        Path script = ContainerTrees.entrypoint();
         List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -162,5 +150,64 @@ class ContainerEntrypointTest {
         assertThat(secondLog).contains("resuming after epoch " + stoppedAfter);
         assertThat(secondLog.lines().filter(l -> l.startsWith("epoch=")).count()).isEqualTo(4 - stoppedAfter);
         assertThat(ModelPackage.open(optMl.resolve("model")).manifest().hyperparameters().epochs()).isEqualTo(4);
+    }
+
+    @Test
+    void stepRunnerAnswersStepEventsUnderTheLambdaRuntimeClientWithTheGraphsErrorNames() throws Exception {
+        Path app = appHome();
+        Path batch = tmp.resolve("batch");
+        org.mnistpipeline.data.Idx.write(batch, "batch", org.mnistpipeline.data.IdxDirectory
+                .load(Locations.fromEnvironment().dataDir()).test().head(300));
+        try (RuntimeApiStub api = new RuntimeApiStub()) {
+            ProcessBuilder builder = entrypoint(app, tmp.resolve("opt/ml"), "step-runner");
+            builder.environment().put("AWS_LAMBDA_RUNTIME_API", api.address());
+            builder.environment().put("_HANDLER", "org.mnistpipeline.cli.StepRunnerHandler::handleRequest");
+            builder.environment().put("LAMBDA_TASK_ROOT", tmp.toString());
+            // What Lambda sets for every function.
+            builder.environment().put("AWS_LAMBDA_FUNCTION_NAME", "mnist-pipeline-step");
+            builder.environment().put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008");
+            builder.environment().put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+            builder.environment().put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/mnist-pipeline-step");
+            builder.environment().put("AWS_LAMBDA_LOG_STREAM_NAME", "2026/12/03/[$LATEST]0123456789abcdef");
+            builder.environment().put("AWS_REGION", "eu-west-1");
+            builder.directory(tmp.toFile());
+            Process runner = builder.start();
+            try {
+                var ingested = api.invoke("""
+                        {"step": "ingest", "runId": "exec_1", "state": {"request": {"sources": ["%s"]}}}"""
+                        .formatted(batch), 120);
+                String log = Files.readString(tmp.resolve("entrypoint-step-runner.log"));
+                assertThat(ingested).as(log).isNotNull();
+                assertThat(ingested.kind()).as(ingested.body()).isEqualTo("response");
+                var output = Json.mapper().readTree(ingested.body());
+                assertThat(output.path("newImages").asInt()).isEqualTo(300);
+                assertThat(output.at("/batches/0/accepted").asInt()).isEqualTo(300);
+                assertThat(tmp.resolve("home/datastore")).isDirectory();
+
+                var missing = api.invoke("""
+                        {"step": "ingest", "runId": "exec_1", "state": {"request": {"sources": ["%s"]}}}"""
+                        .formatted(tmp.resolve("nowhere")), 60);
+                assertThat(missing.kind()).isEqualTo("error");
+                var error = Json.mapper().readTree(missing.body());
+                assertThat(error.path("errorType").asText()).isEqualTo(StepErrors.DATA);
+                assertThat(error.path("errorMessage").asText()).contains("is not a directory");
+
+                var malformed = api.invoke("{\"step\": \"ingest\"}", 60);
+                assertThat(malformed.kind()).isEqualTo("error");
+                assertThat(Json.mapper().readTree(malformed.body()).path("errorType").asText())
+                        .isEqualTo(StepErrors.STEP);
+            } finally {
+                runner.destroy();
+                runner.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void stepRunnerRefusesToStartOutsideLambda() throws Exception {
+        Process runner = entrypoint(appHome(), tmp.resolve("opt/ml"), "step-runner").start();
+        assertThat(runner.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(runner.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(tmp.resolve("entrypoint-step-runner.log"))).contains("AWS_LAMBDA_RUNTIME_API");
     }
 }

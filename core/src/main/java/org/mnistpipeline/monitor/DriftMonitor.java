@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * Compares what a served model saw recently with its {@link Baseline}: PSI per {@link Feature}
- * over the stored window summaries ({@link SummaryStore}). A plain function of files and a clock,
+ * over the stored window summaries ({@link SummaryStore}). A plain function of stored summaries and a clock,
  * so the CLI, a cron job and the retraining pipeline's decide step all call the same thing.
  */
 public final class DriftMonitor {
@@ -47,6 +47,12 @@ public final class DriftMonitor {
     /** {@link #check(Path, String, Baseline, Duration, Instant, double)} with its own minimum sample count. */
     public static DriftReport check(Path monitoringDir, String modelVersion, Baseline baseline, Duration window,
             Instant now, double threshold, long minSamples) {
+        return check(SummaryStore.local(monitoringDir), modelVersion, baseline, window, now, threshold, minSamples);
+    }
+
+    /** As {@link #check(Path, String, Baseline, Duration, Instant, double, long)}, on the summaries of {@code store}. */
+    public static DriftReport check(SummaryStore store, String modelVersion, Baseline baseline, Duration window,
+            Instant now, double threshold, long minSamples) {
         if (window.isNegative() || window.isZero()) {
             throw new IllegalArgumentException("the window must be positive, got " + window);
         }
@@ -55,7 +61,7 @@ public final class DriftMonitor {
                     + ", not " + modelVersion + "; class and confidence histograms differ between models");
         }
         Instant from = now.minus(window);
-        SummaryStore.Found found = new SummaryStore(monitoringDir).read(modelVersion, from, now);
+        SummaryStore.Found found = store.read(modelVersion, from, now);
         PredictionSummary merged = PredictionSummary.empty(modelVersion, baseline.summary().numClasses(), from, now);
         for (PredictionSummary summary : found.summaries()) {
             merged = merged.merge(summary);

@@ -1,119 +1,96 @@
 package org.mnistpipeline.monitor;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
- * Window summaries on disk: {@code <dir>/<model-version>/<window-start>-<instance>.json}, one file
- * per window and writer, each written atomically. The instance part keeps two servers (or a
- * restarted one) sharing a directory from replacing each other's files; readers rely on the
- * window times inside the file, never on the name.
+ * Where the model server's window summaries go and where drift checks read them: one entry per
+ * window and writer, named {@code <model-version>/<window-start>-<instance>.json}. The instance
+ * part keeps two servers (or a restarted one) sharing a store from replacing each other's
+ * summaries; readers rely on the window times inside, never on the name. A directory
+ * ({@link #local}) or an object prefix ({@link ObjectSummaryStore}).
  */
-public final class SummaryStore {
+public interface SummaryStore {
     /**
-     * The longest window a writer may use. Lets {@link #read} skip, by name alone, files that
-     * start too early to overlap: a year of one-minute windows is half a million files.
+     * The longest window a writer may use. Lets {@link #read} skip, by name alone, summaries that
+     * start too early to overlap: a year of one-minute windows is half a million entries.
      */
-    public static final Duration MAX_WINDOW = Duration.ofDays(1);
-    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
-    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    Duration MAX_WINDOW = Duration.ofDays(1);
 
-    private final Path dir;
-
-    public SummaryStore(Path dir) {
-        this.dir = dir;
-    }
-
-    public Path dir() {
-        return dir;
-    }
-
-    /** Writes {@code summary} atomically and returns the file. */
-    public Path write(PredictionSummary summary, String instance) {
-        Path file = versionDir(summary.modelVersion())
-                .resolve(NAME_TIME.format(summary.start()) + "-" + safe(instance, "instance") + ".json");
-        summary.write(file);
-        return file;
-    }
-
-    /** What {@link #read} found: summaries overlapping the window, and how many files were unreadable. */
-    public record Found(List<PredictionSummary> summaries, int skipped) {}
+    /** Stores {@code summary} (atomically) and returns where it went. */
+    String write(PredictionSummary summary, String instance);
 
     /**
      * The summaries of {@code modelVersion} whose windows overlap {@code [from, to)}; a window that
      * straddles {@code from} counts whole (windows are short next to a drift check's span).
-     * Unreadable files are skipped and counted, so one torn or foreign file cannot stop monitoring.
+     * Unreadable entries are skipped and counted, so one torn or foreign entry cannot stop monitoring.
      */
-    public Found read(String modelVersion, Instant from, Instant to) {
-        Path versionDir = versionDir(modelVersion);
-        if (!Files.isDirectory(versionDir)) {
-            return new Found(List.of(), 0);
-        }
-        List<PredictionSummary> found = new ArrayList<>();
-        int skipped = 0;
-        try (Stream<Path> files = Files.list(versionDir)) {
-            for (Path file : files.sorted().toList()) {
-                String name = file.getFileName().toString();
-                if (name.startsWith(".") || !name.endsWith(".json")) {
-                    continue; // AtomicFiles' temporaries and anything else that is not ours
-                }
-                Instant named = nameTime(name);
-                if (named != null && (!named.isBefore(to) || named.isBefore(from.minus(MAX_WINDOW)))) {
-                    continue; // starts after the span, or too early to reach into it
-                }
-                PredictionSummary summary;
-                try {
-                    summary = PredictionSummary.read(file);
-                } catch (RuntimeException e) {
-                    skipped++;
-                    continue;
-                }
-                if (!summary.modelVersion().equals(modelVersion)) {
-                    skipped++;
-                } else if (summary.end().isAfter(from) && summary.start().isBefore(to)) {
-                    found.add(summary);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + versionDir, e);
-        }
-        return new Found(found, skipped);
+    Found read(String modelVersion, Instant from, Instant to);
+
+    /** Where the summaries are, for messages: a directory or an {@code s3://} prefix. */
+    String location();
+
+    /** What {@link #read} found: summaries overlapping the window, and how many entries were unreadable. */
+    record Found(List<PredictionSummary> summaries, int skipped) {}
+
+    /** Summaries in the directory {@code dir}. */
+    static SummaryStore local(Path dir) {
+        return new LocalSummaryStore(dir);
     }
 
-    /** The window start a file name begins with, or null for a name this class did not write. */
-    private static Instant nameTime(String name) {
+    /** The entry name of a summary, without its version directory. */
+    static String entryName(PredictionSummary summary, String instance) {
+        return Names.TIME.format(summary.start()) + "-" + safe(instance, "instance") + ".json";
+    }
+
+    /** The window start an entry name begins with, or null for a name this interface did not make. */
+    static Instant nameTime(String name) {
         int length = "yyyyMMddTHHmmss.SSSZ".length();
         if (name.length() < length) {
             return null;
         }
         try {
-            return Instant.from(NAME_TIME.parse(name.substring(0, length)));
-        } catch (java.time.DateTimeException e) {
+            return Instant.from(Names.TIME.parse(name.substring(0, length)));
+        } catch (DateTimeException e) {
             return null;
         }
     }
 
-    private Path versionDir(String modelVersion) {
-        return dir.resolve(safe(modelVersion, "model version"));
+    /** The entry-name prefix of a window starting at {@code start}: names sort by window start. */
+    static String timePrefix(Instant start) {
+        return Names.TIME.format(start);
     }
 
-    /** Names become path elements: letters, digits, dot, dash and underscore only. */
-    private static String safe(String value, String what) {
-        if (value == null || !SAFE.matcher(value).matches() || value.contains("..")) {
+    /**
+     * Whether an entry named {@code name} may overlap {@code [from, to)}: it must not start after
+     * the span, nor so early that even a {@link #MAX_WINDOW} window would end before it.
+     */
+    static boolean mayOverlap(String name, Instant from, Instant to) {
+        Instant named = nameTime(name);
+        return named == null || (named.isBefore(to) && !named.isBefore(from.minus(MAX_WINDOW)));
+    }
+
+    /** Names become path elements and keys: letters, digits, dot, dash and underscore only. */
+    static String safe(String value, String what) {
+        if (value == null || !Names.SAFE.matcher(value).matches() || value.contains("..")) {
             throw new IllegalArgumentException(what + " '" + value
                     + "' cannot name a file; use letters, digits, '.', '-' and '_'");
         }
         return value;
+    }
+
+    /** Constants of the naming scheme (an interface's fields are public; these need not be). */
+    final class Names {
+        private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+                .withZone(ZoneOffset.UTC);
+
+        private Names() {}
     }
 }

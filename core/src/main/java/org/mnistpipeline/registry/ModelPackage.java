@@ -184,15 +184,22 @@ public final class ModelPackage {
     public static SortedMap<String, String> readChecksums(Path dir, Function<String, ModelPackageException> failure) {
         Path file = dir.resolve(CHECKSUMS);
         try {
-            String content = StandardCharsets.UTF_8.newDecoder().decode(
-                    ByteBuffer.wrap(Files.readAllBytes(file))).toString();
-            return Sha256Sums.parse(content).digests();
+            return parseChecksums(Files.readAllBytes(file), failure);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** {@code SHA256SUMS} given as bytes (an object read from a store), checked as {@link #readChecksums} does. */
+    public static SortedMap<String, String> parseChecksums(byte[] content,
+            Function<String, ModelPackageException> failure) {
+        try {
+            return Sha256Sums.parse(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(content)).toString())
+                    .digests();
         } catch (CharacterCodingException e) {
             throw failure.apply(CHECKSUMS + " is not UTF-8 text");
         } catch (IllegalArgumentException e) {
             throw failure.apply(CHECKSUMS + " " + e.getMessage());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 

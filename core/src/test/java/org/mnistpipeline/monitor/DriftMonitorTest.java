@@ -54,7 +54,7 @@ class DriftMonitorTest {
 
     /** Stores images [from, to) as two one-minute windows ending a few minutes before NOW. */
     private void storeWindows(LabeledImages images, int from, int to) {
-        SummaryStore store = new SummaryStore(tmp);
+        SummaryStore store = SummaryStore.local(tmp);
         int mid = (from + to) / 2;
         store.write(summarise(images, from, mid, NOW.minusSeconds(300), NOW.minusSeconds(240)), "a");
         store.write(summarise(images, mid, to, NOW.minusSeconds(240), NOW.minusSeconds(180)), "a");
@@ -134,7 +134,7 @@ class DriftMonitorTest {
                 .hasMessageContaining("window must be positive");
         assertThatThrownBy(() -> DriftMonitor.check(tmp, "v1", baseline, Duration.ofHours(1), NOW, 0))
                 .hasMessageContaining("threshold must be a positive number");
-        assertThatThrownBy(() -> new SummaryStore(tmp).read("../etc", NOW, NOW))
+        assertThatThrownBy(() -> SummaryStore.local(tmp).read("../etc", NOW, NOW))
                 .hasMessageContaining("cannot name a file");
     }
 }

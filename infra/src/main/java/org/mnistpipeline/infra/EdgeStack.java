@@ -19,7 +19,9 @@ import software.amazon.awscdk.services.cloudfront.Distribution;
 import software.amazon.awscdk.services.cloudfront.OriginRequestPolicy;
 import software.amazon.awscdk.services.cloudfront.ViewerProtocolPolicy;
 import software.amazon.awscdk.services.cloudfront.origins.FunctionUrlOrigin;
+import software.amazon.awscdk.services.iam.Effect;
 import software.amazon.awscdk.services.iam.PolicyDocument;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.lambda.Alias;
@@ -92,7 +94,14 @@ public final class EdgeStack extends Stack {
                         Iam.allow(List.of("s3:GetObject"), List.of(batchBucket.arnForObjects("*"))),
                         Iam.allow(List.of("s3:PutObject"), List.of(batchBucket.arnForObjects("*" + OUTPUT_SUFFIX))),
                         Iam.allow(List.of("s3:GetObject"), List.of(
-                                artifacts.arnForObjects(settings.homePrefix() + "/" + REGISTRY_PREFIX + "/*")))))
+                                artifacts.arnForObjects(settings.homePrefix() + "/" + REGISTRY_PREFIX + "/*"))),
+                        // Without it a missing key (no production alias yet, on a fresh deployment) reads as
+                        // 403, not 404, and init would fail instead of serving the zip's model.
+                        PolicyStatement.Builder.create().effect(Effect.ALLOW).actions(List.of("s3:ListBucket"))
+                                .resources(List.of(artifacts.getBucketArn()))
+                                .conditions(Map.of("StringLike", Map.of("s3:prefix",
+                                        List.of(settings.homePrefix() + "/" + REGISTRY_PREFIX + "/*"))))
+                                .build()))
                         .build()))
                 .build();
         Nag.suppressWildcardResources(role, List.of("/*", "/*" + OUTPUT_SUFFIX,

@@ -43,7 +43,7 @@ public final class MnistInfra {
         ServingStack serving = !settings.hasImage() ? null : new ServingStack(app, "MnistServing", props, settings,
                 foundation.artifacts(), observability.guardrailAlarms(), throughput);
         PipelineStack pipeline = !settings.hasImage() ? null
-                : new PipelineStack(app, "MnistPipeline", props, settings, foundation.artifacts());
+                : new PipelineStack(app, "MnistPipeline", props, settings, foundation.artifacts(), serving);
         Tags.of(app).add("project", "mnist-pipeline");
         Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
         return new Stacks(app, foundation, observability, serving, edge, pipeline);

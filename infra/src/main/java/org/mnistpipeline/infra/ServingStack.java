@@ -2,6 +2,8 @@ package org.mnistpipeline.infra;
 
 import java.util.List;
 import java.util.Map;
+import org.mnistpipeline.pipeline.aws.Guardrails;
+import org.mnistpipeline.pipeline.aws.TrainingJobs;
 import software.amazon.awscdk.ArnComponents;
 import software.amazon.awscdk.ArnFormat;
 import software.amazon.awscdk.CfnOutput;
@@ -42,7 +44,7 @@ import software.constructs.Construct;
  */
 public final class ServingStack extends Stack {
     /** Where the pipeline puts SageMaker model artifacts ({@code model.tar.gz}) under MNIST_HOME's prefix. */
-    public static final String MODELS_PREFIX = "sagemaker/models";
+    public static final String MODELS_PREFIX = TrainingJobs.MODELS;
 
     private final CfnEndpoint endpoint;
     private final CfnModel model;
@@ -141,22 +143,26 @@ public final class ServingStack extends Stack {
                 .value(Long.toString(targetInvocationsPerMinute)).build();
     }
 
-    /** Blue/green with a one-instance canary for 10 minutes, rolled back by {@code alarms}. */
+    /**
+     * Blue/green with a one-instance canary for 10 minutes, rolled back by {@code alarms}: the project's
+     * {@link Guardrails#canary}, which the retraining pipeline's own endpoint updates carry too.
+     */
     static CfnEndpoint.DeploymentConfigProperty guardrails(List<Alarm> alarms) {
+        Guardrails g = Guardrails.canary(alarms.stream().map(Alarm::getAlarmName).toList());
         return CfnEndpoint.DeploymentConfigProperty.builder()
                 .blueGreenUpdatePolicy(CfnEndpoint.BlueGreenUpdatePolicyProperty.builder()
                         .trafficRoutingConfiguration(CfnEndpoint.TrafficRoutingConfigProperty.builder()
                                 .type("CANARY")
                                 .canarySize(CfnEndpoint.CapacitySizeProperty.builder()
-                                        .type("INSTANCE_COUNT").value(1).build())
-                                .waitIntervalInSeconds(600)
+                                        .type("INSTANCE_COUNT").value(g.canaryInstances()).build())
+                                .waitIntervalInSeconds(g.canaryWaitSeconds())
                                 .build())
-                        .terminationWaitInSeconds(300)
-                        .maximumExecutionTimeoutInSeconds(3600)
+                        .terminationWaitInSeconds(g.terminationWaitSeconds())
+                        .maximumExecutionTimeoutInSeconds(g.maximumExecutionTimeoutSeconds())
                         .build())
                 .autoRollbackConfiguration(CfnEndpoint.AutoRollbackConfigProperty.builder()
-                        .alarms(alarms.stream().map(a -> (Object) CfnEndpoint.AlarmProperty.builder()
-                                .alarmName(a.getAlarmName()).build()).toList())
+                        .alarms(g.alarms().stream().map(a -> (Object) CfnEndpoint.AlarmProperty.builder()
+                                .alarmName(a).build()).toList())
                         .build())
                 .build();
     }

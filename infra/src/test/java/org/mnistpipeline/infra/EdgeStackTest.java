@@ -187,6 +187,13 @@ class EdgeStackTest {
                                         List.of("", List.of(Match.objectLike(Map.of("Fn::GetAtt", Match.anyValue())),
                                                 "/*" + EdgeStack.OUTPUT_SUFFIX))))))))))))));
         assertThat(role).doesNotContain("s3:*").doesNotContain("s3:DeleteObject");
+        // Listing only under the registry, so that a missing alias (a fresh deployment) reads as absent, not denied.
+        edge.hasResourceProperties("AWS::IAM::Role", Match.objectLike(Map.of(
+                "Description", "mnist-pipeline prediction function",
+                "Policies", List.of(Map.of("PolicyName", "predict", "PolicyDocument", Match.objectLike(Map.of(
+                        "Statement", Match.arrayWith(List.of(Match.objectLike(Map.of("Action", "s3:ListBucket",
+                                "Condition", Map.of("StringLike", Map.of("s3:prefix",
+                                        List.of("mnist/" + EdgeStack.REGISTRY_PREFIX + "/*"))))))))))))));
     }
 
     private static String onlyLogicalId(String type, Map<String, Object> properties) {

@@ -32,8 +32,12 @@ final class InitPhase {
 
     private InitPhase() {}
 
-    /** Loads the model and warms the request path; returns when both are done. Never throws for a failed load. */
-    static void run(FunctionEnvironment env, BiFunction<byte[], String, byte[]> handler) {
+    /**
+     * Loads the model and warms the request path; returns when both are done. Never throws for a failed load.
+     *
+     * @param source where the model comes from ({@code MODEL_URI} in S3 or {@code MODEL_DIR}), for the log
+     */
+    static void run(FunctionEnvironment env, BiFunction<byte[], String, byte[]> handler, String source) {
         Throwable[] failure = new Throwable[1];
         Thread loading = Thread.ofPlatform().name("model-load").start(() -> {
             env.id(); // the environment id's SecureRandom, ready before the first request's metrics line
@@ -56,7 +60,7 @@ final class InitPhase {
         } else {
             Throwable cause = failure[0] instanceof RequestException && failure[0].getCause() != null
                     ? failure[0].getCause() : failure[0];
-            env.log.error("init", "model not loaded from " + env.config.modelDir() + "; requests answer 503 until"
+            env.log.error("init", "model not loaded from " + source + "; requests answer 503 until"
                     + " it loads", cause);
         }
     }

@@ -17,7 +17,6 @@ import org.crac.Resource;
 import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
 import org.mnistpipeline.inference.LoadedModel;
-import org.mnistpipeline.inference.LocalModelLoader;
 import org.mnistpipeline.inference.ModelLoader;
 import org.mnistpipeline.inference.OnnxPredictor;
 import org.mnistpipeline.inference.Predictor;
@@ -52,13 +51,13 @@ public final class PredictionHandler implements RequestStreamHandler {
     /** Held here: CRaC keeps registered resources only weakly. */
     private final SnapStartPriming priming;
 
-    /** What Lambda calls: configuration from the environment, the model from {@code MODEL_DIR}. */
+    /** What Lambda calls: configuration from the environment, the model from {@code MODEL_URI} or {@code MODEL_DIR}. */
     public PredictionHandler() {
         this(LambdaConfig.fromEnvironment(System.getenv()));
     }
 
     public PredictionHandler(LambdaConfig config) {
-        this(config, new LocalModelLoader(config.modelDir()),
+        this(config, FunctionModels.loader(System.getenv(), config),
                 loaded -> OnnxPredictor.fromBytes(loaded.onnx(), loaded.version(), PredictorOptions.defaults()),
                 S3BatchScorer.lazyFromEnvironment(System.getenv()), System.out, Clock.systemUTC());
     }
@@ -72,7 +71,8 @@ public final class PredictionHandler implements RequestStreamHandler {
         this.s3 = new S3EventAdapter(env, batchScorer);
         this.priming = new SnapStartPriming(env, this::handle);
         Core.getGlobalContext().register(priming);
-        InitPhase.run(env, this::handle);
+        // The log names where the model comes from: MODEL_URI in S3 or MODEL_DIR in the zip.
+        InitPhase.run(env, this::handle, loader.toString());
     }
 
     @Override

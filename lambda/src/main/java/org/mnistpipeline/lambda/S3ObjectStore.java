@@ -1,17 +1,10 @@
 package org.mnistpipeline.lambda;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import org.mnistpipeline.s3.S3Objects;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -19,7 +12,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * {@link ObjectStore} on the AWS SDK v2 S3 client with the JDK's {@code HttpURLConnection} client
- * (no netty or Apache: smaller zip, fewer classes at cold start).
+ * (no netty or Apache: smaller zip, fewer classes at cold start), built by the s3 module's
+ * {@link S3Objects#client} as every S3 client of the project is.
  *
  * <p>Configured from the environment: {@code AWS_REGION} (Lambda sets it), credentials from
  * {@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_SESSION_TOKEN} (Lambda
@@ -28,7 +22,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * also switches to path-style addressing.
  */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
-    public static final String ENDPOINT_VAR = "MNIST_S3_ENDPOINT";
+    public static final String ENDPOINT_VAR = S3Objects.ENDPOINT_VAR;
 
     private final S3Client s3;
 
@@ -42,26 +36,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         if (region.isBlank()) {
             throw new IllegalStateException("AWS_REGION is not set; Lambda sets it, set it when running elsewhere");
         }
-        var builder = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.of(region))
-                .credentialsProvider(credentials(env));
-        String endpoint = env.getOrDefault(ENDPOINT_VAR, "");
-        if (!endpoint.isBlank()) {
-            // Local S3-compatible servers serve buckets as paths, not as subdomains.
-            builder.endpointOverride(URI.create(endpoint.trim())).forcePathStyle(true);
-        }
-        return new S3ObjectStore(builder.build());
-    }
-
-    private static AwsCredentialsProvider credentials(Map<String, String> env) {
-        String id = env.get("AWS_ACCESS_KEY_ID");
-        String secret = env.get("AWS_SECRET_ACCESS_KEY");
-        if (id == null || id.isBlank() || secret == null || secret.isBlank()) {
-            return DefaultCredentialsProvider.builder().build();
-        }
-        String token = env.get("AWS_SESSION_TOKEN");
-        return StaticCredentialsProvider.create(token == null || token.isBlank()
-                ? AwsBasicCredentials.create(id, secret)
-                : AwsSessionCredentials.create(id, secret, token));
+        return new S3ObjectStore(S3Objects.client(env));
     }
 
     @Override

@@ -6,12 +6,13 @@ import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.pipeline.ingest.BatchManifest;
 import org.mnistpipeline.pipeline.ingest.DataStore;
 import org.mnistpipeline.pipeline.ingest.IngestResult;
+import org.mnistpipeline.pipeline.ingest.IngestStore;
 
-/** The local {@link DataStore} as the pipeline's {@link BatchStore}. */
+/** A data store (a directory or an object prefix) as the pipeline's {@link BatchStore}. */
 public final class DataStoreBatches implements BatchStore {
-    private final DataStore store;
+    private final IngestStore store;
 
-    public DataStoreBatches(DataStore store) {
+    public DataStoreBatches(IngestStore store) {
         this.store = store;
     }
 

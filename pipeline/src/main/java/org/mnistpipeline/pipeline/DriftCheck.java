@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.mnistpipeline.monitor.Baseline;
 import org.mnistpipeline.monitor.DriftMonitor;
 import org.mnistpipeline.monitor.DriftReport;
+import org.mnistpipeline.monitor.SummaryStore;
 import org.mnistpipeline.registry.ModelPackage;
 
 /** How the decide step learns whether served traffic has drifted from the champion's baseline. */
@@ -20,7 +21,13 @@ public interface DriftCheck {
 
     /** Reads the server's prediction summaries of the last {@code window} in {@code monitoringDir}. */
     static DriftCheck fromSummaries(Path monitoringDir, Duration window, double threshold) {
-        return champion -> Baseline.in(champion).map(baseline -> DriftMonitor.check(monitoringDir,
-                champion.manifest().version(), baseline, window, Instant.now(), threshold));
+        return fromSummaries(SummaryStore.local(monitoringDir), window, threshold);
+    }
+
+    /** Reads the server's prediction summaries of the last {@code window} in {@code summaries}. */
+    static DriftCheck fromSummaries(SummaryStore summaries, Duration window, double threshold) {
+        return champion -> Baseline.in(champion).map(baseline -> DriftMonitor.check(summaries,
+                champion.manifest().version(), baseline, window, Instant.now(), threshold,
+                DriftMonitor.DEFAULT_MIN_SAMPLES));
     }
 }

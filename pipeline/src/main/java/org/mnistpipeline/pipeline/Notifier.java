@@ -12,10 +12,14 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.store.ObjectPath;
+import org.mnistpipeline.store.ObjectStorage;
 
 /**
- * Tells people what a run did. Locally: a JSON line appended to a file, plus an optional webhook
+ * Tells people what a run did. Locally: a JSON line appended to a file (or one object per run in
+ * an object store), plus an optional webhook
  * (Slack-style incoming hooks, or anything that takes a JSON POST); on AWS an SNS topic fills the
  * same role. Delivery is at least once: a run resumed after a crash in this step may send again.
  */
@@ -30,22 +34,44 @@ public interface Notifier {
 
     /** Appends to {@code file} and, when {@code webhook} is not null, POSTs the JSON there. */
     static Notifier of(Path file, URI webhook) {
+        return withWebhook(notification -> {
+            try {
+                Files.createDirectories(file.getParent());
+                // One short append per line; readers never see a half line from a single writer.
+                Files.writeString(file, Json.compact(notification) + "\n", StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+                return "file " + file + ": ok";
+            } catch (IOException e) {
+                return "file " + file + ": failed (" + e.getMessage() + ")";
+            }
+        }, webhook);
+    }
+
+    /**
+     * One object per notification under {@code dir} ({@code <time>-<run>.json}: an object store has no
+     * append) and, when {@code webhook} is not null, a POST of the JSON there.
+     */
+    static Notifier toObjects(ObjectStorage storage, ObjectPath dir, URI webhook) {
+        return withWebhook(notification -> {
+            ObjectPath path = dir.resolve(notification.time().replace(':', '-') + "-" + notification.runId() + ".json");
+            try {
+                storage.put(path, (Json.compact(notification) + "\n").getBytes(StandardCharsets.UTF_8));
+                return "object " + path + ": ok";
+            } catch (RuntimeException e) {
+                return "object " + path + ": failed (" + e.getMessage() + ")";
+            }
+        }, webhook);
+    }
+
+    /** {@code record} (a delivery line for one channel), then the webhook when there is one. */
+    private static Notifier withWebhook(Function<Notification, String> record, URI webhook) {
         HttpClient http = webhook == null ? null
                 : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         return notification -> {
             List<String> delivered = new ArrayList<>();
-            String json = Json.compact(notification);
-            try {
-                Files.createDirectories(file.getParent());
-                // One short append per line; readers never see a half line from a single writer.
-                Files.writeString(file, json + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-                delivered.add("file " + file + ": ok");
-            } catch (IOException e) {
-                delivered.add("file " + file + ": failed (" + e.getMessage() + ")");
-            }
+            delivered.add(record.apply(notification));
             if (http != null) {
-                delivered.add("webhook " + webhook.getHost() + ": " + post(http, webhook, json));
+                delivered.add("webhook " + webhook.getHost() + ": " + post(http, webhook, Json.compact(notification)));
             }
             return delivered;
         };

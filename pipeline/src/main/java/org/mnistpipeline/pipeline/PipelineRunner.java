@@ -20,14 +20,18 @@ import org.mnistpipeline.pipeline.RunStore.StepRun;
 import org.mnistpipeline.pipeline.graph.Graph;
 import org.mnistpipeline.pipeline.graph.State;
 import org.mnistpipeline.pipeline.graph.StepErrors;
+import org.mnistpipeline.pipeline.steps.CollectTrainingStep;
 import org.mnistpipeline.pipeline.steps.DecideStep;
 import org.mnistpipeline.pipeline.steps.EvaluateStep;
 import org.mnistpipeline.pipeline.steps.GateStep;
 import org.mnistpipeline.pipeline.steps.IngestStep;
 import org.mnistpipeline.pipeline.steps.NotifyStep;
+import org.mnistpipeline.pipeline.steps.PackageModelStep;
 import org.mnistpipeline.pipeline.steps.PromoteStep;
 import org.mnistpipeline.pipeline.steps.RegisterStep;
 import org.mnistpipeline.pipeline.steps.RejectStep;
+import org.mnistpipeline.pipeline.steps.RollbackStep;
+import org.mnistpipeline.pipeline.steps.StageTrainingStep;
 import org.mnistpipeline.pipeline.steps.TrainStep;
 import org.mnistpipeline.pipeline.steps.ValidateStep;
 import org.mnistpipeline.registry.ModelRegistry;
@@ -46,10 +50,18 @@ public final class PipelineRunner {
     public static final Map<String, Step<?, ?>> STEPS = steps(new IngestStep(), new ValidateStep(), new DecideStep(),
             new TrainStep(), new EvaluateStep(), new GateStep(), new RegisterStep(), new PromoteStep(),
             new RejectStep(), new NotifyStep());
+    /**
+     * Steps no graph state runs, for deployments that split or follow a graph step: an AWS binding
+     * stages a SageMaker training job and collects its result around {@code train}, packages the
+     * promoted model for an endpoint and rolls the alias back when its rollout fails. Run through
+     * the same task contract ({@link #runStep}).
+     */
+    public static final Map<String, Step<?, ?>> DEPLOYMENT_STEPS = steps(new StageTrainingStep(),
+            new CollectTrainingStep(), new PackageModelStep(), new RollbackStep());
     private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
-    private final Path home;
+    private final PipelineHome home;
     private final ModelRegistry registry;
     private final BatchStore store;
     private final Training training;
@@ -67,6 +79,12 @@ public final class PipelineRunner {
 
     public PipelineRunner(Path home, ModelRegistry registry, BatchStore store, Training training, Notifier notifier,
             DriftCheck drift, Consumer<String> log) {
+        this(PipelineHome.local(home), registry, store, training, notifier, drift, log);
+    }
+
+    /** @param home where runs, the lock and the steps' hand-overs live: a directory or an object prefix */
+    public PipelineRunner(PipelineHome home, ModelRegistry registry, BatchStore store, Training training,
+            Notifier notifier, DriftCheck drift, Consumer<String> log) {
         this.drift = drift;
         this.home = home;
         this.registry = registry;
@@ -74,7 +92,7 @@ public final class PipelineRunner {
         this.training = training;
         this.notifier = notifier;
         this.log = log;
-        this.runs = RunStore.under(home);
+        this.runs = home.runs();
     }
 
     public RunStore runs() {
@@ -103,26 +121,26 @@ public final class PipelineRunner {
      * Refused with {@link PipelineLock.BusyException} while another run is in progress.
      */
     public RunRecord run(RetrainRequest request) {
-        try (PipelineLock ignored = PipelineLock.acquire(home.resolve("lock"))) {
+        try (PipelineLock lock = home.lock()) {
             Optional<RunRecord> interrupted = runs.list().reversed().stream().filter(r -> !r.finished()).findFirst();
             if (interrupted.isPresent()) {
                 log.accept("resuming run " + interrupted.get().id() + " at step " + interrupted.get().next()
                         + " (it was interrupted)");
-                return execute(interrupted.get());
+                return execute(interrupted.get(), lock);
             }
-            return execute(start(request));
+            return execute(start(request), lock);
         }
     }
 
     /** Runs a failed or interrupted run again from the step where it stopped. */
     public RunRecord resume(String runId) {
-        try (PipelineLock ignored = PipelineLock.acquire(home.resolve("lock"))) {
+        try (PipelineLock lock = home.lock()) {
             RunRecord run = runs.find(runId).orElseThrow(() -> new MnistException("no run " + runId));
             if (run.next() == null) {
                 throw new MnistException("run " + runId + " already finished: " + run.outcome());
             }
             log.accept("resuming run " + runId + " at step " + run.next());
-            return execute(run.with("running", null, null, run.next(), run.state(), run.steps()));
+            return execute(run.with("running", null, null, run.next(), run.state(), run.steps()), lock);
         }
     }
 
@@ -143,14 +161,15 @@ public final class PipelineRunner {
 
     /** What the steps of run {@code runId} may touch; also for running one step on its own. */
     public StepContext contextFor(String runId) {
-        return new StepContext(runId, home.resolve("work").resolve(runId), registry, store, runs, training, notifier,
-                drift, log);
+        return new StepContext(runId, home.workDir(runId), registry, store, runs, training, notifier, drift, log,
+                home.files(runId));
     }
 
-    private RunRecord execute(RunRecord run) {
+    private RunRecord execute(RunRecord run, PipelineLock lock) {
         StepContext context = contextFor(run.id());
         JsonNode executionContext = Graph.context(run.id());
         while (run.next() != null) {
+            lock.check(); // a run that lost a lease to another must not write its steps' results
             String name = run.next();
             State.Task task = graph.task(name);
             ObjectNode state = run.state().deepCopy();
@@ -240,9 +259,10 @@ public final class PipelineRunner {
     }
 
     private static Step<?, ?> step(String name) {
-        Step<?, ?> step = STEPS.get(name);
+        Step<?, ?> step = STEPS.containsKey(name) ? STEPS.get(name) : DEPLOYMENT_STEPS.get(name);
         if (step == null) {
-            throw new IllegalArgumentException("unknown step '" + name + "'; steps are " + STEPS.keySet());
+            throw new IllegalArgumentException("unknown step '" + name + "'; steps are " + STEPS.keySet() + " and "
+                    + DEPLOYMENT_STEPS.keySet());
         }
         return step;
     }

@@ -2,36 +2,32 @@ package org.mnistpipeline.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
-import org.mnistpipeline.io.Json;
 
 /**
- * Run records, one JSON file per run under {@code runs/}, rewritten atomically after every step:
- * the pipeline state document (as a Step Functions execution would carry it), the next step,
- * and each step's input, output, duration and error.
+ * Run records: per run, the pipeline state document (as a Step Functions execution would carry it),
+ * the next step, and each step's input, output, duration and error; rewritten after every step.
+ * One JSON file per run in a directory ({@link #under}), or one object per run under a prefix
+ * ({@link ObjectRunStore}). Only the holder of the pipeline's lock writes.
  */
-public final class RunStore {
-    private final Path dir;
+public interface RunStore {
 
-    public RunStore(Path dir) {
-        this.dir = dir;
-    }
+    /** Writes {@code run}, replacing its earlier record. */
+    void save(RunRecord run);
+
+    Optional<RunRecord> find(String id);
+
+    /** Every run, oldest first (ids sort by start time). */
+    List<RunRecord> list();
+
+    /** Where the record of run {@code id} is, for messages: a file or an {@code s3://} URI. */
+    String location(String id);
 
     /** The run records of the pipeline whose directory is {@code pipelineHome}. */
-    public static RunStore under(Path pipelineHome) {
-        return new RunStore(pipelineHome.resolve("runs"));
-    }
-
-    public Path dir() {
-        return dir;
+    static RunStore under(Path pipelineHome) {
+        return new LocalRunStore(pipelineHome.resolve("runs"));
     }
 
     /**
@@ -42,7 +38,7 @@ public final class RunStore {
      * @param next    the step to run next; null once finished
      * @param state   the pipeline state: the request and every completed step's output, by step name
      */
-    public record RunRecord(String id, String status, String outcome, String startedAt, String finishedAt,
+    record RunRecord(String id, String status, String outcome, String startedAt, String finishedAt,
             String next, ObjectNode state, List<StepRun> steps) {
 
         public RunRecord {
@@ -64,30 +60,6 @@ public final class RunStore {
     }
 
     /** One execution of a step; {@code attempt} counts repeats of the same step in a run. */
-    public record StepRun(String name, int attempt, String status, String startedAt, double seconds, JsonNode input,
+    record StepRun(String name, int attempt, String status, String startedAt, double seconds, JsonNode input,
             JsonNode output, String error) {}
-
-    public void save(RunRecord run) {
-        Json.writeAtomically(dir.resolve(run.id() + ".json"), run);
-    }
-
-    public Optional<RunRecord> find(String id) {
-        Path file = dir.resolve(id + ".json");
-        return Files.exists(file) ? Optional.of(Json.read(file, RunRecord.class)) : Optional.empty();
-    }
-
-    /** Every run, oldest first (ids sort by start time). */
-    public List<RunRecord> list() {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            List<RunRecord> runs = new ArrayList<>();
-            files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted(Comparator.naturalOrder())
-                    .forEach(f -> runs.add(Json.read(f, RunRecord.class)));
-            return runs;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list runs in " + dir, e);
-        }
-    }
 }

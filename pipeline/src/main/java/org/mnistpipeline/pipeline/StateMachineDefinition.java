@@ -3,9 +3,11 @@ package org.mnistpipeline.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.pipeline.graph.AslBinding;
 import org.mnistpipeline.pipeline.graph.AslBinding.Splice;
@@ -35,37 +37,116 @@ public final class StateMachineDefinition {
         root.put("Comment", graph.comment());
         root.put("StartAt", graph.startAt());
         ObjectNode states = root.putObject("States");
+        // state name -> (start of the states spliced in before it, their names)
+        Map<String, Splice> before = new LinkedHashMap<>();
         for (Map.Entry<String, State> entry : graph.states().entrySet()) {
             String name = entry.getKey();
             ObjectNode rendered = render(name, entry.getValue(), binding);
-            Optional<Splice> splice = binding.after(name);
             states.set(name, rendered);
-            if (splice.isPresent()) {
+            Optional<Splice> after = binding.after(name);
+            if (after.isPresent()) {
                 if (!(entry.getValue() instanceof State.Task) && !(entry.getValue() instanceof State.Pass)) {
                     throw new IllegalArgumentException("states can be spliced in after a Task or Pass state only, not "
                             + name);
                 }
                 JsonNode next = rendered.remove("Next");
                 rendered.remove("End");
-                rendered.put("Next", splice.get().start());
-                splice.get().states().forEach((spliced, state) -> {
-                    if (states.has(spliced)) {
-                        throw new IllegalArgumentException("spliced state '" + spliced + "' is already a state");
-                    }
-                    ObjectNode copy = state.deepCopy();
-                    if (Splice.CONTINUE.equals(copy.path("Next").asText(null))) {
-                        copy.remove("Next");
-                        if (next == null) {
-                            copy.put("End", true);
-                        } else {
-                            copy.set("Next", next);
-                        }
-                    }
-                    states.set(spliced, copy);
-                });
+                rendered.put("Next", after.get().start());
+                splice(states, after.get(), next == null ? null : next.asText());
+            }
+            Optional<Splice> ahead = binding.before(name);
+            if (ahead.isPresent()) {
+                if (!(entry.getValue() instanceof State.Task)) {
+                    throw new IllegalArgumentException("states can be spliced in before a Task state only, not " + name);
+                }
+                before.put(name, ahead.get());
             }
         }
+        before.forEach((target, splice) -> splice(states, splice, target));
+        before.forEach((target, splice) -> {
+            // Everything that enters the state enters its splice instead, except the splice itself.
+            states.properties().forEach(e -> {
+                if (!splice.states().containsKey(e.getKey())) {
+                    retarget((ObjectNode) e.getValue(), to -> to.equals(target) ? splice.start() : to);
+                }
+            });
+            if (root.get("StartAt").asText().equals(target)) {
+                root.put("StartAt", splice.start());
+            }
+        });
         return root;
+    }
+
+    /**
+     * {@code task} rendered as the graph's own Task states are, named {@code name}: for a binding
+     * whose spliced states run a step through the same resource, retrying and failing exactly as
+     * the graph's Tasks do. {@code task.next()} may be {@link Splice#CONTINUE}.
+     */
+    public static ObjectNode taskState(String name, State.Task task, AslBinding binding) {
+        return render(name, task, binding);
+    }
+
+    private static ObjectNode retryAndCatch(State.Task task) {
+        ObjectNode s = Json.mapper().createObjectNode();
+        if (!task.retry().isEmpty()) {
+            ArrayNode retry = s.putArray("Retry");
+            for (State.Retry r : task.retry()) {
+                ObjectNode o = retry.addObject();
+                r.errors().forEach(o.putArray("ErrorEquals")::add);
+                o.put("IntervalSeconds", r.intervalSeconds()).put("MaxAttempts", r.maxAttempts())
+                        .put("BackoffRate", r.backoffRate());
+            }
+        }
+        if (!task.catches().isEmpty()) {
+            ArrayNode catches = s.putArray("Catch");
+            for (State.Catch c : task.catches()) {
+                ObjectNode o = catches.addObject();
+                c.errors().forEach(o.putArray("ErrorEquals")::add);
+                o.put("ResultPath", c.resultPath()).put("Next", c.next());
+            }
+        }
+        return s;
+    }
+
+    /** Adds {@code splice}'s states with {@link Splice#CONTINUE} replaced by {@code next} (null: the end). */
+    private static void splice(ObjectNode states, Splice splice, String next) {
+        splice.states().forEach((spliced, state) -> {
+            if (states.has(spliced)) {
+                throw new IllegalArgumentException("spliced state '" + spliced + "' is already a state");
+            }
+            ObjectNode copy = state.deepCopy();
+            if (next == null && Splice.CONTINUE.equals(copy.path("Next").asText(null))) {
+                copy.remove("Next");
+                copy.put("End", true);
+            }
+            retarget(copy, to -> {
+                if (!to.equals(Splice.CONTINUE)) {
+                    return to;
+                }
+                if (next == null) {
+                    throw new IllegalArgumentException("state '" + spliced + "' continues where the graph ends; only"
+                            + " a Next may do that");
+                }
+                return next;
+            });
+            states.set(spliced, copy);
+        });
+    }
+
+    /** Rewrites every transition of one ASL state: Next, a Choice's rules and Default, catchers. */
+    private static void retarget(ObjectNode state, UnaryOperator<String> to) {
+        for (String field : List.of("Next", "Default")) {
+            if (state.hasNonNull(field)) {
+                state.put(field, to.apply(state.get(field).asText()));
+            }
+        }
+        for (String list : List.of("Choices", "Catch")) {
+            for (JsonNode item : state.path(list)) {
+                if (item.hasNonNull("Next")) {
+                    ((ObjectNode) item).put("Next", to.apply(item.get("Next").asText()));
+                }
+            }
+        }
     }
 
     private static ObjectNode render(String name, State state, AslBinding binding) {
@@ -83,26 +164,17 @@ public final class StateMachineDefinition {
                 s.put("Type", "Task");
                 s.setAll(fields);
                 s.put("ResultPath", task.resultPath());
-                ArrayNode retry = Json.mapper().createArrayNode();
-                for (State.Retry r : task.retry()) {
-                    ObjectNode o = retry.addObject();
-                    r.errors().forEach(o.putArray("ErrorEquals")::add);
-                    o.put("IntervalSeconds", r.intervalSeconds()).put("MaxAttempts", r.maxAttempts())
-                            .put("BackoffRate", r.backoffRate());
-                }
+                ObjectNode rules = retryAndCatch(task);
+                ArrayNode retry = rules.has("Retry") ? (ArrayNode) rules.get("Retry")
+                        : Json.mapper().createArrayNode();
                 if (bindingRetry != null) {
                     bindingRetry.forEach(retry::add);
                 }
                 if (!retry.isEmpty()) {
                     s.set("Retry", retry);
                 }
-                if (!task.catches().isEmpty()) {
-                    ArrayNode catches = s.putArray("Catch");
-                    for (State.Catch c : task.catches()) {
-                        ObjectNode o = catches.addObject();
-                        c.errors().forEach(o.putArray("ErrorEquals")::add);
-                        o.put("ResultPath", c.resultPath()).put("Next", c.next());
-                    }
+                if (rules.has("Catch")) {
+                    s.set("Catch", rules.get("Catch"));
                 }
                 next(s, task.next());
             }

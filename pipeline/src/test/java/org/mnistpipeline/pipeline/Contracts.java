@@ -55,7 +55,9 @@ final class Contracts {
                 .withNullableCheck(field -> field.getAnnotationConsideringFieldAndGetter(MayBeAbsent.class) != null);
         SchemaGenerator generator = new SchemaGenerator(config.build());
         Map<String, String> schemas = new LinkedHashMap<>();
-        for (Step<?, ?> step : PipelineRunner.STEPS.values()) {
+        List<Step<?, ?>> steps = new java.util.ArrayList<>(PipelineRunner.STEPS.values());
+        steps.addAll(PipelineRunner.DEPLOYMENT_STEPS.values());
+        for (Step<?, ?> step : steps) {
             schemas.put(fileName(step.name(), "input"), render(generator, step.inputType(), step.name() + " input"));
             schemas.put(fileName(step.name(), "output"), render(generator, outputType(step),
                     step.name() + " output"));

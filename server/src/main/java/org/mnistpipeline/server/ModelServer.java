@@ -106,7 +106,7 @@ public final class ModelServer implements AutoCloseable {
                         + config.batching().maxWaitMicros() + " us" : "off");
         if (server.monitor != null) {
             LOG.info("drift monitoring: {} % of predictions summarised into {} every {} s",
-                    config.monitoring().sampleRate() * 100, config.monitoring().dir(),
+                    config.monitoring().sampleRate() * 100, config.monitoring().store().location(),
                     config.monitoring().flushInterval().toMillis() / 1000.0);
         }
         server.watcher.start();

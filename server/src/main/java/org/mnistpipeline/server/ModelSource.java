@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.mnistpipeline.inference.LoadedModel;
 import org.mnistpipeline.io.Locations;
 import org.mnistpipeline.registry.LocalModelRegistry;
@@ -54,10 +55,19 @@ public interface ModelSource {
     /**
      * The source a server uses when not told otherwise, first match wins: {@code explicitDir}
      * (a command-line flag), {@value #MODEL_DIR_ENV}, {@code /opt/ml/model} when present (SageMaker),
-     * else the local registry's {@value #PRODUCTION} alias.
+     * else the home registry's {@value #PRODUCTION} alias.
      */
     static ModelSource resolve(Optional<Path> explicitDir, Map<String, String> env, Path sageMakerDir,
             Locations locations) {
+        return resolve(explicitDir, env, sageMakerDir, () -> new LocalModelRegistry(locations.registry()));
+    }
+
+    /**
+     * As {@link #resolve(Optional, Map, Path, Locations)}, the registry being {@code registry}'s (the
+     * home's, on disk or in S3); it is opened only when no directory is found first.
+     */
+    static ModelSource resolve(Optional<Path> explicitDir, Map<String, String> env, Path sageMakerDir,
+            Supplier<ModelRegistry> registry) {
         if (explicitDir.isPresent()) {
             return directory(explicitDir.get());
         }
@@ -68,6 +78,6 @@ public interface ModelSource {
         if (Files.isDirectory(sageMakerDir)) {
             return directory(sageMakerDir);
         }
-        return registry(new LocalModelRegistry(locations.registry()), PRODUCTION);
+        return registry(registry.get(), PRODUCTION);
     }
 }

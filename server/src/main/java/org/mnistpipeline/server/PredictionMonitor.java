@@ -47,7 +47,7 @@ final class PredictionMonitor implements AutoCloseable {
 
     PredictionMonitor(ServerConfig.Monitoring config, Metrics metrics, Clock clock) {
         this.config = config;
-        this.store = new SummaryStore(config.dir());
+        this.store = config.store();
         this.metrics = metrics;
         this.clock = clock;
         this.instance = "p" + ProcessHandle.current().pid() + "-"
@@ -81,7 +81,7 @@ final class PredictionMonitor implements AutoCloseable {
                 } catch (RuntimeException e) {
                     metrics.monitorWriteFailed();
                     LOG.warn("could not write the monitoring summary of model {} ({} predictions) to {}: {}",
-                            entry.getKey(), summary.samples(), store.dir(), e.getMessage());
+                            entry.getKey(), summary.samples(), store.location(), e.getMessage());
                 }
             }
             windowStart = end;

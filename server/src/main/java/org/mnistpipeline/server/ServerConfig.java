@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import org.mnistpipeline.inference.MemoryBudget;
+import org.mnistpipeline.monitor.SummaryStore;
 
 /**
  * Everything a {@link ModelServer} needs, given once at start (Javalin style). The model source is
@@ -119,13 +120,14 @@ public record ServerConfig(
     /**
      * Drift monitoring: a sample of predictions is counted into histograms (predicted class,
      * confidence, input statistics; never payloads) and one summary per model version is written
-     * to {@code dir/<version>/} every {@code flushInterval} and at shutdown, for {@code mnist monitor}.
+     * to {@code store} (a directory's {@code <version>/}, or an S3 prefix's) every
+     * {@code flushInterval} and at shutdown, for {@code mnist monitor}.
      *
-     * @param dir           where summaries go; null turns monitoring off
+     * @param store         where summaries go; null turns monitoring off
      * @param sampleRate    share of predictions counted, in (0, 1]
      * @param flushInterval length of one window
      */
-    public record Monitoring(Path dir, double sampleRate, Duration flushInterval) {
+    public record Monitoring(SummaryStore store, double sampleRate, Duration flushInterval) {
         /**
          * Every prediction by default: counting one is a pass over 784 floats and seven
          * {@code LongAdder} increments, about 2 µs and 48 bytes (JMH {@code recordSummary} on a
@@ -143,30 +145,39 @@ public record ServerConfig(
                 throw new IllegalArgumentException("monitoring sample rate must be in (0, 1], got " + sampleRate);
             }
             if (flushInterval.isNegative() || flushInterval.isZero()
-                    || flushInterval.compareTo(org.mnistpipeline.monitor.SummaryStore.MAX_WINDOW) > 0) {
+                    || flushInterval.compareTo(SummaryStore.MAX_WINDOW) > 0) {
                 throw new IllegalArgumentException("monitoring flush interval must be positive and at most "
-                        + org.mnistpipeline.monitor.SummaryStore.MAX_WINDOW.toHours() + " h, got " + flushInterval);
+                        + SummaryStore.MAX_WINDOW.toHours() + " h, got " + flushInterval);
             }
         }
 
+        /** Summaries into the directory {@code dir}; null turns monitoring off. */
+        public Monitoring(Path dir, double sampleRate, Duration flushInterval) {
+            this(dir == null ? null : SummaryStore.local(dir), sampleRate, flushInterval);
+        }
+
         public static Monitoring off() {
-            return new Monitoring(null, DEFAULT_SAMPLE_RATE, DEFAULT_FLUSH_INTERVAL);
+            return new Monitoring((SummaryStore) null, DEFAULT_SAMPLE_RATE, DEFAULT_FLUSH_INTERVAL);
         }
 
         public static Monitoring to(Path dir) {
             return new Monitoring(Objects.requireNonNull(dir, "dir"), DEFAULT_SAMPLE_RATE, DEFAULT_FLUSH_INTERVAL);
         }
 
+        public static Monitoring to(SummaryStore store) {
+            return new Monitoring(Objects.requireNonNull(store, "store"), DEFAULT_SAMPLE_RATE, DEFAULT_FLUSH_INTERVAL);
+        }
+
         public boolean enabled() {
-            return dir != null;
+            return store != null;
         }
 
         public Monitoring withSampleRate(double rate) {
-            return new Monitoring(dir, rate, flushInterval);
+            return new Monitoring(store, rate, flushInterval);
         }
 
         public Monitoring withFlushInterval(Duration interval) {
-            return new Monitoring(dir, sampleRate, interval);
+            return new Monitoring(store, sampleRate, interval);
         }
     }
 

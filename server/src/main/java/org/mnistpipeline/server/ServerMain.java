@@ -6,6 +6,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.mnistpipeline.io.Locations;
+import org.mnistpipeline.monitor.SummaryStore;
+import org.mnistpipeline.s3.S3Objects;
+import org.mnistpipeline.store.HomeStores;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,7 +39,8 @@ public final class ServerMain {
         Integer port;
 
         @Option(names = "--model-dir", paramLabel = "DIR", description = "serve the model in DIR (default"
-                + " $MNIST_MODEL_DIR, else /opt/ml/model when present, else the local registry's 'production' alias)")
+                + " $MNIST_MODEL_DIR, else /opt/ml/model when present, else the 'production' alias of the registry in"
+                + " $MNIST_HOME, a directory or s3://bucket/prefix, followed as it moves)")
         Path modelDir;
 
         @Option(names = "--no-batching", description = "run every request on its own instead of micro-batching")
@@ -55,7 +59,8 @@ public final class ServerMain {
         int threads = ServerConfig.DEFAULT_MODEL_THREADS;
 
         @Option(names = "--monitor-dir", paramLabel = "DIR", description = "write drift-monitoring summaries"
-                + " (aggregates, never images) under DIR (default $MNIST_HOME/monitoring); read by `mnist monitor`")
+                + " (aggregates, never images) under DIR (default $MNIST_HOME/monitoring, in S3 for an s3:// home);"
+                + " read by `mnist monitor`")
         Path monitorDir;
 
         @Option(names = "--no-monitor", description = "write no monitoring summaries")
@@ -86,9 +91,15 @@ public final class ServerMain {
 
     /** Starts the server and blocks until it has stopped; returns the exit code. */
     public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        return run(args, env, Locations.fromEnvironment(), out, err);
+    }
+
+    /** As {@link #run(String[], Map, PrintStream, PrintStream)}, with MNIST_HOME and the cache as {@code locations} say. */
+    public static int run(String[] args, Map<String, String> env, Locations locations, PrintStream out,
+            PrintStream err) {
         ServerConfig config;
         try {
-            Optional<ServerConfig> parsed = parse(args, env, Locations.fromEnvironment());
+            Optional<ServerConfig> parsed = parse(args, env, locations);
             if (parsed.isEmpty()) {
                 out.print(usage());
                 return 0;
@@ -156,15 +167,18 @@ public final class ServerMain {
         if (cli.isUsageHelpRequested()) {
             return Optional.empty();
         }
+        // MNIST_HOME=s3://... keeps the registry and the summaries in S3 (the client is built from env).
+        HomeStores home = new HomeStores(locations, () -> S3Objects.fromEnvironment(env));
         ModelSource source = ModelSource.resolve(Optional.ofNullable(flags.modelDir), env,
-                ModelSource.SAGEMAKER_MODEL_DIR, locations);
+                ModelSource.SAGEMAKER_MODEL_DIR, home::registry);
         return Optional.of(ServerConfig.builder(source)
                 .host(flags.host)
                 .port(flags.port != null ? flags.port : ServerConfig.defaultPort(env))
                 .batching(new ServerConfig.Batching(!flags.noBatching, flags.maxBatch, flags.maxWaitMicros))
                 .modelThreads(flags.threads)
                 .monitoring(new ServerConfig.Monitoring(flags.noMonitor ? null
-                        : flags.monitorDir != null ? flags.monitorDir : locations.monitoring(), flags.sampleRate,
+                        : flags.monitorDir != null ? SummaryStore.local(flags.monitorDir) : home.summaries(),
+                        flags.sampleRate,
                         Duration.ofMillis(Math.round(flags.monitorIntervalSeconds * 1000))))
                 .build());
     }

@@ -62,7 +62,7 @@ class DriftMonitoringTest {
     }
 
     private static long storedSamples(Path dir, Instant from) {
-        return new SummaryStore(dir).read(Fixtures.VERSION, from, Instant.now().plusSeconds(60)).summaries().stream()
+        return SummaryStore.local(dir).read(Fixtures.VERSION, from, Instant.now().plusSeconds(60)).summaries().stream()
                 .mapToLong(s -> s.samples()).sum();
     }
 

@@ -145,7 +145,7 @@ class ServerMainTest {
             assertThat(process.exitValue()).as(String.join("\n", output.get())).isZero();
             assertThat(output.get()).anyMatch(l -> l.contains("stopped after"));
             // The drift-monitoring window still open at SIGTERM was written on the way out.
-            var summaries = new org.mnistpipeline.monitor.SummaryStore(tmp.resolve("monitoring"))
+            var summaries = org.mnistpipeline.monitor.SummaryStore.local(tmp.resolve("monitoring"))
                     .read("v1", java.time.Instant.EPOCH, java.time.Instant.now()).summaries();
             assertThat(summaries).hasSize(1);
             assertThat(summaries.getFirst().samples()).isEqualTo(1);

@@ -30,8 +30,16 @@ import org.mnistpipeline.pipeline.graph.State.Task;
  *       and a {@code ResultSelector} that maps the job description onto the train step's output;</li>
  *   <li>run the light steps in a step-runner Lambda: {@link #oneResource} with its ARN;</li>
  *   <li>deploy after promotion: {@link #after} the {@code promote} state returns the states that
- *       update an endpoint, whose last state's {@code Next} is {@link Splice#CONTINUE}.</li>
+ *       update an endpoint, whose last state's {@code Next} is {@link Splice#CONTINUE};</li>
+ *   <li>prepare a Task's resource: {@link #before} the {@code train} state returns a state that
+ *       stages the job's inputs; every transition into {@code train} (a Choice rule, the fallback's
+ *       Pass state, {@code StartAt}) then enters the splice, whose {@link Splice#CONTINUE} is
+ *       {@code train} itself.</li>
  * </ul>
+ *
+ * <p>Spliced states are plain ASL, the binding's own: the graph's states and rules are never
+ * copied into them. A spliced Task that runs a step as the graph's Tasks do (with their retriers
+ * and catchers) is rendered by {@code StateMachineDefinition.taskState}, the graph's own renderer.
  */
 public interface AslBinding {
 
@@ -50,11 +58,21 @@ public interface AslBinding {
     }
 
     /**
+     * States to run before {@code stateName}, entered wherever the graph enters {@code stateName}
+     * ({@code StartAt}, {@code Next}, Choice rules and defaults, catchers); their
+     * {@link Splice#CONTINUE} is {@code stateName}. Empty by default. Works before Task states.
+     */
+    default Optional<Splice> before(String stateName) {
+        return Optional.empty();
+    }
+
+    /**
      * States spliced into the derived machine.
      *
      * @param start  the first of {@code states}
-     * @param states ASL states by name; a {@code "Next"} of {@link #CONTINUE} is replaced by the
-     *               state the graph goes to next (or by {@code "End": true} when it ends there)
+     * @param states ASL states by name; a {@code "Next"} of {@link #CONTINUE} (also in a Choice's
+     *               rules and {@code Default}, or a catcher) is replaced by the state the graph goes
+     *               to next (or by {@code "End": true} when it ends there)
      */
     record Splice(String start, SequencedMap<String, ObjectNode> states) {
         public static final String CONTINUE = "$continue";

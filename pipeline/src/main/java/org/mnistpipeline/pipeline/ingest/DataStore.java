@@ -39,7 +39,7 @@ import org.mnistpipeline.pipeline.ingest.BatchValidator.Refused;
  * rename). The id comes from the content (see {@link BatchManifest#id}), which makes re-ingesting a
  * batch a no-op. Readers take no lock.
  */
-public final class DataStore {
+public final class DataStore implements IngestStore {
     static final String IMAGES = "images-idx3-ubyte";
     static final String LABELS = "labels-idx1-ubyte";
     static final String SIGNATURES = "signatures-idx3-ubyte";
@@ -69,6 +69,11 @@ public final class DataStore {
 
     public Path root() {
         return root;
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
     }
 
     /** Stored batches, oldest (lowest sequence) first. */

@@ -29,7 +29,10 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
     /** @param newHoldout null when the run has no new batches (a forced full retrain) */
     public record Scores(String model, double originalTest, @MayBeAbsent Double newHoldout) {}
 
-    /** @param evaluation the challenger's evaluation directory (scored graph, metrics, baseline, report) */
+    /**
+     * @param evaluation where the challenger's evaluation is (scored graph, metrics, baseline, report): a
+     *                   directory, or an {@code s3://} prefix when the home is in S3
+     */
     public record Output(Scores champion, Scores challenger, int testImages, int holdoutImages, String evaluation) {}
 
     @Override
@@ -51,7 +54,7 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
         LabeledImages holdout = input.decide().batches().isEmpty() ? null
                 : corpus.holdouts(input.decide().batches(), input.request().holdoutFraction());
         byte[] championOnnx = ReleaseService.onnxOf(champion);
-        TrainingArtifact artifact = TrainingArtifact.read(Path.of(input.train().artifact()));
+        TrainingArtifact artifact = context.files().artifact(input.train().artifact());
         Path dir = context.workDir().resolve("evaluate-" + input.train().mode().name().toLowerCase(Locale.ROOT));
         EvaluatedModel challenger = new ReleaseService(context.log()).evaluate(artifact, test, dir);
         Scores championScores = new Scores(manifest.version(), OnnxScoring.accuracy(championOnnx, manifest.version(),
@@ -63,7 +66,7 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
                 championScores.originalTest() * 100, challengerScores.originalTest() * 100,
                 percent(championScores.newHoldout()), percent(challengerScores.newHoldout())));
         return new Output(championScores, challengerScores, test.size(), holdout == null ? 0 : holdout.size(),
-                dir.toString());
+                context.files().publish(dir, dir.getFileName().toString()));
     }
 
     static String percent(Double accuracy) {

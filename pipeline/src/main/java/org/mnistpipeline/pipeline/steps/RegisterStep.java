@@ -1,6 +1,5 @@
 package org.mnistpipeline.pipeline.steps;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -55,8 +54,8 @@ public final class RegisterStep implements Step<RegisterStep.Input, RegisterStep
             return new Output(earlier.get().version(), earlier.get().parent(),
                     earlier.get().metrics().getOrDefault("test_accuracy", Double.NaN));
         }
-        TrainingArtifact artifact = TrainingArtifact.read(Path.of(input.train().artifact()));
-        EvaluatedModel evaluated = EvaluatedModel.read(Path.of(input.evaluate().evaluation()), artifact);
+        TrainingArtifact artifact = context.files().artifact(input.train().artifact());
+        EvaluatedModel evaluated = EvaluatedModel.read(context.files().fetch(input.evaluate().evaluation()), artifact);
         Map<String, String> provenance = new LinkedHashMap<>(input.train().lineage().asProvenance());
         provenance.put(RUN, context.runId());
         provenance.put(MODE, mode);

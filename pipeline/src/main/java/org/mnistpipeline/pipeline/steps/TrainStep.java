@@ -36,7 +36,9 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
     public record Attempt(Output train, EvaluateStep.Output evaluate, GateStep.Output gate) {}
 
     /**
-     * @param artifact    the training artefact's directory (best weights, spec, history, provenance)
+     * @param artifact    where the training artefact is (best weights, spec, history, provenance): a
+     *                    directory, an {@code s3://} prefix, or an {@code s3://…/model.tar.gz} a SageMaker
+     *                    training job wrote; read through {@link org.mnistpipeline.pipeline.RunFiles}
      * @param lineage     what the challenger has learnt from, for its manifest
      * @param trainImages images it was trained on (validation split included)
      */
@@ -59,7 +61,7 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
 
     @Override
     public Output run(Input input, StepContext context) {
-        Mode mode = input.fallback() != null ? input.fallback().mode() : input.decide().mode();
+        Mode mode = mode(input);
         ModelPackage champion = context.registry().get(input.decide().champion());
         TrainingPlan plan = TrainingPlan.of(mode, input.request(), input.decide().batches(), champion,
                 context.store());
@@ -69,8 +71,30 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
         Path dir = dir(context, mode);
         TrainingArtifact artifact = context.training().train(plan.dataset(), plan.hyperparameters(), dir, true,
                 plan.warmStart());
-        return new Output(mode, dir.resolve(Training.ARTIFACT_DIR).toString(), champion.manifest().version(),
-                plan.lineage(), plan.dataset().train().size(), plan.newImages(), plan.replayImages(),
+        // Published for the evaluate and register steps, which may run elsewhere (an s3:// prefix then).
+        String location = context.files().publish(dir.resolve(Training.ARTIFACT_DIR),
+                dir.getFileName() + "/" + Training.ARTIFACT_DIR);
+        return output(plan, champion.manifest().version(), location, artifact);
+    }
+
+    /** The mode this attempt trains in: the fallback's when the graph fell back, else the decision's. */
+    public static Mode mode(Input input) {
+        return input.fallback() != null ? input.fallback().mode() : input.decide().mode();
+    }
+
+    /**
+     * The step's output for {@code artifact}, trained on {@code plan} from champion {@code parent}
+     * and stored at {@code location}: the same whether this step trained it or a training job did.
+     */
+    public static Output output(TrainingPlan plan, String parent, String location, TrainingArtifact artifact) {
+        return output(plan.mode(), parent, plan.lineage(), plan.dataset().train().size(), plan.newImages(),
+                plan.replayImages(), location, artifact);
+    }
+
+    /** As {@link #output(TrainingPlan, String, String, TrainingArtifact)}, from the plan's figures. */
+    public static Output output(Mode mode, String parent, Lineage lineage, int trainImages, int newImages,
+            int replayImages, String location, TrainingArtifact artifact) {
+        return new Output(mode, location, parent, lineage, trainImages, newImages, replayImages,
                 artifact.info().history().size(), artifact.info().trainingSeconds(),
                 artifact.info().bestValidationAccuracy());
     }
