@@ -6,12 +6,12 @@ package org.mnistpipeline;
  * client, so it says what to send instead. Thrown by the decoders, the batch formats and the HTTP
  * edges alike; each edge maps it once, by its {@link Kind} (Javalin's {@code HttpResponseException}).
  *
- * <p>Sealed: the subtypes are {@link MethodNotAllowed} and {@link RetryLater}, whose
- * {@code Allow} and {@code Retry-After} headers are part of the answer. (The rest of the family, {@link MnistException}'s other subclasses, live in the
+ * <p>Sealed: the subtypes are those whose answer carries a header: {@link MethodNotAllowed}
+ * ({@code Allow}) and {@link RetryLater} ({@code Retry-After}). (The rest of the family, {@link MnistException}'s other subclasses, live in the
  * packages of what failed, which a sealed root would have to list in its own package.)
  */
-public sealed class RequestException extends MnistException
-        permits RequestException.MethodNotAllowed, RequestException.RetryLater {
+public sealed class RequestException extends MnistException permits RequestException.MethodNotAllowed,
+        RequestException.RetryLater {
     public RequestException(Kind kind, String message) {
         super(check(kind), message);
     }
@@ -25,6 +25,16 @@ public sealed class RequestException extends MnistException
             throw new IllegalArgumentException(kind + " is a failure of ours, not a refused request");
         }
         return kind;
+    }
+
+    /**
+     * The sender's own text, as a message may show it back: in single quotes, printable ASCII only
+     * (anything else, and quotes, as {@code ?}), at most {@code max} characters then an ellipsis.
+     * Whatever a client sends, what comes back stays short and cannot pass for our own words.
+     */
+    public static String quote(String text, int max) {
+        String safe = text.replaceAll("[^\\x20-\\x7e]|'", "?");
+        return "'" + (safe.length() > max ? safe.substring(0, max) + "…" : safe) + "'";
     }
 
     /** The commonest refusal: input that cannot be read (400). */
@@ -47,20 +57,38 @@ public sealed class RequestException extends MnistException
     }
 
     /**
-     * Unavailable for now (503), with when to ask again: becomes the {@code Retry-After} header.
-     * {@code cause}, when given, is why (the edge logs it); null for a refusal that is routine.
+     * Not now, but soon (503): over the admission budget, refused before starting the work, or no model
+     * loaded yet. The {@code Retry-After} header tells clients and load balancers when to try again, and
+     * SageMaker reports it to its caller as a retryable error. {@code cause}, when given, is why (the edge
+     * logs it); null for a refusal that is routine.
      */
     public static final class RetryLater extends RequestException {
-        private final java.time.Duration after;
+        private final java.time.Duration retryAfter;
 
-        public RetryLater(String message, java.time.Duration after, Throwable cause) {
-            super(Kind.UNAVAILABLE, message, cause);
-            this.after = after;
+        public RetryLater(String message, java.time.Duration retryAfter) {
+            this(message, retryAfter, null);
         }
 
-        /** Whole seconds, at least 1, as {@code Retry-After} takes them. */
+        public RetryLater(String message, java.time.Duration retryAfter, Throwable cause) {
+            super(Kind.UNAVAILABLE, message, cause);
+            if (retryAfter.isNegative()) {
+                throw new IllegalArgumentException("retryAfter must not be negative, got " + retryAfter);
+            }
+            this.retryAfter = retryAfter;
+        }
+
+        public java.time.Duration retryAfter() {
+            return retryAfter;
+        }
+
+        /** Whole seconds, at least 1 (a client reading 0 would retry at once). */
         public long afterSeconds() {
-            return Math.max(1, (after.toMillis() + 999) / 1000);
+            return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        }
+
+        /** The header's value: {@link #afterSeconds()}. */
+        public String retryAfterHeader() {
+            return Long.toString(afterSeconds());
         }
     }
 }

@@ -100,8 +100,8 @@ public final class Npy {
             case "|u1", "<u1", ">u1", "u1" -> 1;
             case ">f4", ">f8" -> throw bad(".npy dtype " + descr + " is big-endian; save it as little-endian ("
                     + descr.replace('>', '<') + ")");
-            default -> throw bad(".npy dtype '" + descr + "' is not supported; use float32 (<f4), float64 (<f8)"
-                    + " or uint8 (|u1)");
+            default -> throw bad(".npy dtype " + RequestException.quote(descr, 20) + " is not supported; use"
+                    + " float32 (<f4), float64 (<f8) or uint8 (|u1)");
         };
         return new Header(descr, itemSize, parseShape(shape), 6 + 2 + lengthBytes.length + (int) length);
     }
@@ -109,7 +109,9 @@ public final class Npy {
     private static String group(Pattern pattern, String header, String key) {
         Matcher m = pattern.matcher(header);
         if (!m.find()) {
-            throw bad(".npy header has no valid '" + key + "' entry: " + header.trim());
+            // Not echoed: the header is the sender's own text, up to a megabyte of it.
+            throw bad(".npy header has no valid '" + key + "' entry; NumPy writes {'descr': '<f4', 'fortran_order':"
+                    + " False, 'shape': (N, 784), }");
         }
         return m.group(1);
     }
@@ -124,7 +126,7 @@ public final class Npy {
             try {
                 dims.add(Long.parseLong(s.endsWith("L") ? s.substring(0, s.length() - 1) : s));
             } catch (NumberFormatException e) {
-                throw bad(".npy shape (" + text + ") is not a tuple of integers");
+                throw bad(".npy shape (" + RequestException.quote(text, 40) + ") is not a tuple of whole numbers");
             }
         }
         return dims.stream().mapToLong(Long::longValue).toArray();

@@ -8,16 +8,24 @@ package org.mnistpipeline.inference;
 final class Resampler {
     private Resampler() {}
 
+    /** The rows of the region to resample, one at a time. */
+    @FunctionalInterface
+    interface Rows {
+        /** Row {@code y} of the region (0-based), as a full row of the image; read before the next call. */
+        float[] row(int y);
+    }
+
     /**
-     * Resamples the {@code cw}×{@code ch} region at ({@code x0}, {@code y0}) of {@code src}
-     * (row-major, {@code stride} values per row) to {@code nw}×{@code nh}.
+     * Resamples the {@code cw}×{@code ch} region starting at column {@code x0} of {@code src}'s
+     * rows to {@code nw}×{@code nh}. Rows are taken one at a time, each once, so the region is
+     * never held whole: only its {@code ch} rows shrunk to {@code nw} values.
      */
-    static float[] resample(float[] src, int stride, int x0, int y0, int cw, int ch, int nw, int nh) {
+    static float[] resample(Rows src, int x0, int cw, int ch, int nw, int nh) {
         Kernel horizontal = Kernel.of(cw, nw);
         Kernel vertical = Kernel.of(ch, nh);
         float[] rows = new float[ch * nw];
         for (int y = 0; y < ch; y++) {
-            horizontal.apply(src, (y0 + y) * stride + x0, 1, rows, y * nw, 1);
+            horizontal.apply(src.row(y), x0, 1, rows, y * nw, 1);
         }
         float[] out = new float[nh * nw];
         for (int x = 0; x < nw; x++) {

@@ -49,6 +49,11 @@ public final class TensorDecoders {
     public static final int DEFAULT_MAX_IMAGES = 10_000;
     public static final int SIDE = 28;
     public static final int PIXELS = SIDE * SIDE;
+    /**
+     * Memory one decoded image costs until its request is answered: its 784 floats (3,136 bytes
+     * and an array header), its prediction with ten probabilities and its share of the JSON answer.
+     */
+    public static final long IMAGE_BYTES = 4096;
 
 
     private final int maxImages;
@@ -83,6 +88,31 @@ public final class TensorDecoders {
             default -> throw new RequestException(Kind.UNSUPPORTED_MEDIA_TYPE, "content type '" + contentType
                     + "' is not supported for tensors; use " + JSON + ", " + NPY + " or " + CSV);
         };
+    }
+
+    /**
+     * The most memory decoding {@code body} as {@code contentType} (and answering its images) can
+     * take, known before decoding: from a {@code .npy} header's shape, and for JSON and CSV from the
+     * body's length (every value takes at least two characters: a digit and a separator). Refuses
+     * (413) a {@code .npy} whose shape holds more than {@link #maxImages()} images.
+     */
+    public long decodeBytes(String contentType, byte[] body) {
+        return switch (mediaType(contentType)) {
+            case NPY -> {
+                long count = imagesInShape(Npy.readHeader(body).shape());
+                checkCount(count);
+                yield count * IMAGE_BYTES;
+            }
+            case JSON -> mostImages(body) * IMAGE_BYTES;
+            // The text is decoded into a string (up to two bytes a character) before lines are split.
+            case CSV -> mostImages(body) * IMAGE_BYTES + 3L * body.length;
+            default -> 0;
+        };
+    }
+
+    /** Images a text body of this length can hold at most. */
+    private long mostImages(byte[] body) {
+        return Math.min(maxImages, body.length / (2L * PIXELS - 1) + 1);
     }
 
     // ---------------------------------------------------------------- JSON
@@ -123,10 +153,10 @@ public final class TensorDecoders {
             }
             return scale(images, i -> "instance " + i, false);
         } catch (JsonProcessingException e) {
-            throw bad("malformed JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr());
+            throw bad("malformed JSON: " + JsonStreams.describe(e));
         } catch (IOException e) {
-            throw bad("cannot read the JSON body: " + e.getMessage());
+            // Not a parse error: the bytes are no text in the encoding they seem to be (e.g. broken UTF-32).
+            throw bad("malformed JSON: the body is not valid text; send UTF-8");
         }
     }
 
@@ -406,11 +436,12 @@ public final class TensorDecoders {
                 value = Float.parseFloat(token);
             } catch (NumberFormatException e) {
                 if (firstLine) {
-                    throw bad("line " + lineNumber + ", value " + (n + 1) + ": '" + abbreviate(token)
-                            + "' is not a number; if this is a header line, leave it out: send numbers only,"
+                    throw bad("line " + lineNumber + ", value " + (n + 1) + ": " + RequestException.quote(token, 20)
+                            + " is not a number; if this is a header line, leave it out: send numbers only,"
                             + " one image of " + PIXELS + " values per line");
                 }
-                throw bad("line " + lineNumber + ", value " + (n + 1) + ": '" + abbreviate(token) + "' is not a number");
+                throw bad("line " + lineNumber + ", value " + (n + 1) + ": " + RequestException.quote(token, 20)
+                        + " is not a number");
             }
             if (n < PIXELS) {
                 image[n] = value;
@@ -495,9 +526,6 @@ public final class TensorDecoders {
                 + (dims.length == 1 ? ",)" : ")");
     }
 
-    private static String abbreviate(String token) {
-        return token.length() <= 20 ? token : token.substring(0, 20) + "…";
-    }
 
     private static RequestException bad(String message) {
         return new RequestException(Kind.BAD_INPUT, message);

@@ -91,6 +91,59 @@ class TensorDecodersTest {
     }
 
     @Test
+    void jsonPastTheParserLimitsIsBadInputWithAClearMessageNotAnInternalError() {
+        // Issue 15, defect 3: these reached a NullPointerException (Jackson's limit errors have no location).
+        String number = "1".repeat(1001);
+        String deep = "[".repeat(1001) + "]".repeat(1001);
+        String image = flat(0);
+        for (String body : List.of("{\"instances\": [[" + number + "]]}",
+                "{\"ignored\": " + number + ", \"instances\": [" + image + "]}",
+                "[0." + "5".repeat(5000) + "]")) {
+            assertBadInput(() -> decoders.json(bytes(body)))
+                    .hasMessage("malformed JSON: a number is longer than 1000 characters; write pixel values as"
+                            + " plain numbers such as 0.5 or 255");
+        }
+        for (String body : List.of("{\"ignored\": " + deep + ", \"instances\": [" + image + "]}",
+                "{\"ignored\": " + "{\"a\":".repeat(1001) + "1" + "}".repeat(1001) + ", \"instances\": [" + image
+                        + "]}")) {
+            assertBadInput(() -> decoders.json(bytes(body)))
+                    .hasMessageStartingWith("malformed JSON: arrays or objects are nested more than 1000 levels deep");
+        }
+        // Just inside the limits: read (and, being no image, refused for what it is).
+        assertThat(decoders.json(bytes("{\"ignored\": " + "1".repeat(1000) + ", \"instances\": [" + image + "]}")))
+                .hasSize(1);
+        assertBadInput(() -> decoders.json(bytes(deep))).hasMessageContaining("nested deeper than [1][28][28]");
+    }
+
+    @Test
+    void jsonErrorsNameNeitherJavaClassesNorJacksonFeatures() {
+        for (String body : List.of("{\"instances\": [[0, 1,", "[NaN]", "{\"a\": \"x\ny\"}", "{\"a\":1 \"b\"}",
+                "[--1]", "[01]", "[[0, 1", "[0, // a comment\n 1]", "{\"a\": [1 }", "['x']")) {
+            assertBadInput(() -> decoders.json(bytes(body)))
+                    .hasMessageStartingWith("malformed JSON: ")
+                    .satisfies(e -> assertThat(e.getMessage())
+                            .doesNotContainPattern("Exception|Feature|`|jackson|REDACTED|Source|start marker"));
+        }
+        assertBadInput(() -> decoders.json(bytes("{\"instances\": [[0, 1,")))
+                .hasMessage("malformed JSON: the document ends early (an array, object or string is not closed) at"
+                        + " line 1, column 22");
+        assertBadInput(() -> decoders.json(bytes("[NaN]")))
+                .hasMessage("malformed JSON: Non-standard token 'NaN' at line 1, column 5");
+    }
+
+    @Test
+    void inputTheFuzzerFoundIsRefusedWithoutEchoingItRaw() {
+        // Bytes that look like UTF-32 but are not: Jackson throws a plain IOException, which was a 500.
+        assertBadInput(() -> decoders.json(new byte[] {0, 0, 0, '[', 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}))
+                .hasMessageContaining("not valid text");
+        // A .npy header's text is the sender's: shown short and quoted, never raw.
+        byte[] shape = org.mnistpipeline.inference.hostile.HostileInputs.npyFile("<f4", "(78`Exception" + "x".repeat(500)
+                + ",)", 0);
+        assertBadInput(() -> decoders.npy(shape)).hasMessageStartingWith(".npy shape ('78`Exception")
+                .hasMessageContaining("…') is not a tuple of whole numbers");
+    }
+
+    @Test
     void jsonValuesOutsideTheRangeAreRefused() {
         String negative = flat(0).replaceFirst("\\[0", "[-1");
         assertBadInput(() -> decoders.json(bytes(negative))).hasMessageContaining("value 0").hasMessageContaining("-1.0");

@@ -1,10 +1,11 @@
 package org.mnistpipeline.lambda;
 
 import java.util.UUID;
+import org.mnistpipeline.inference.MemoryBudget;
 
 /**
  * What one execution environment holds between invocations: its configuration, its model, its
- * prediction cache and log, and the per-environment state a SnapStart snapshot must not carry over
+ * prediction cache and log, the memory budget its decodes reserve from, and the per-environment state a SnapStart snapshot must not carry over
  * (the environment id, the cold-start flag, the cache). {@link SnapStartPriming} works on this.
  */
 final class FunctionEnvironment {
@@ -12,6 +13,8 @@ final class FunctionEnvironment {
     final ModelHolder model;
     final PredictionCache cache;
     final LambdaLog log;
+    /** Half the function's heap, as on the server: one request at a time here, so it refuses what could never fit. */
+    final MemoryBudget budget = MemoryBudget.ofHeap();
     /** Made on first use: its SecureRandom costs a cold start tens of ms, which InitPhase spends off the handler's thread. */
     private volatile String id;
     private volatile boolean coldStart = true;

@@ -38,7 +38,8 @@ final class HttpApiAdapter {
 
     HttpApiAdapter(FunctionEnvironment env) {
         this.env = env;
-        this.invocations = new Invocations(new InputDecoder(env.config.maxPixels()), new CachedScorer());
+        this.invocations = new Invocations(new InputDecoder(env.config.maxPixels(), env.budget), new CachedScorer(),
+                env.config.maxPayloadBytes());
         HttpResponse page = DrawingPage.response();
         this.edge = new HttpEdge("this function", List.of(
                 Route.get("/ping", "GET /ping", request -> ping()),

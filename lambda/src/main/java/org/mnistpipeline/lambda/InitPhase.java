@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BiFunction;
 import org.mnistpipeline.RequestException;
+import org.mnistpipeline.inference.MemoryBudget;
 import org.mnistpipeline.inference.http.InputDecoder;
 
 /**
@@ -68,7 +69,9 @@ final class InitPhase {
         env.quiet(true);
         try {
             handler.apply(PAGE_EVENT, "init");
-            new InputDecoder(env.config.maxPixels()).decode("image/png", warmUpPng());
+            try (MemoryBudget.Lease lease = env.budget.lease()) {
+                new InputDecoder(env.config.maxPixels(), env.budget).decode("image/png", warmUpPng(), lease);
+            }
         } catch (RuntimeException e) {
             // A warm-up is an optimisation: whatever it meets, the real requests will meet and report.
             env.log.info("init warm-up skipped", "reason", String.valueOf(e));

@@ -23,6 +23,7 @@ import org.mnistpipeline.inference.Predictor;
 import org.mnistpipeline.inference.PredictorOptions;
 import org.mnistpipeline.inference.http.HttpErrors;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.io.JsonStreams;
 
 /**
  * The Lambda entry point ({@code org.mnistpipeline.lambda.PredictionHandler::handleRequest}). A
@@ -175,7 +176,7 @@ public final class PredictionHandler implements RequestStreamHandler {
             }
             return root;
         } catch (JsonProcessingException e) {
-            throw RequestException.badInput("the event is not valid JSON (" + e.getOriginalMessage()
+            throw RequestException.badInput("the event is not valid JSON (" + JsonStreams.describe(e)
                     + "); send {\"instances\": [...]}");
         } catch (IOException e) {
             throw new IllegalStateException("cannot read an in-memory event", e);

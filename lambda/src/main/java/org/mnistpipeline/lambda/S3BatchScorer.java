@@ -241,7 +241,7 @@ public final class S3BatchScorer implements BatchScorer {
      * The output of one object: lines go to a local part file; a part over {@link #partBytes}
      * is uploaded at a line boundary ({@link #maybeUpload}). Small outputs are one plain PUT.
      */
-    private final class Output implements AutoCloseable {
+    final class Output implements AutoCloseable {
         private final String bucket;
         private final String key;
         private final Path file;

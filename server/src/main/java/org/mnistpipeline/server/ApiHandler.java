@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.mnistpipeline.MnistException.Kind;
 import org.mnistpipeline.RequestException;
+import org.mnistpipeline.inference.MemoryBudget;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.PredictionEncoder;
 import org.mnistpipeline.inference.http.DrawingPage;
@@ -57,7 +58,8 @@ final class ApiHandler implements HttpHandler {
     private final BooleanSupplier closing;
     private final HttpEdge edge;
 
-    ApiHandler(ServerConfig config, ModelSlot slot, Metrics metrics, BooleanSupplier closing) {
+    /** {@code budget}: the memory all requests in flight may hold, shared by every request of this server. */
+    ApiHandler(ServerConfig config, ModelSlot slot, Metrics metrics, BooleanSupplier closing, MemoryBudget budget) {
         this.config = config;
         this.slot = slot;
         this.metrics = metrics;
@@ -65,8 +67,8 @@ final class ApiHandler implements HttpHandler {
         HttpResponse page = DrawingPage.response();
         this.edge = new HttpEdge("this server", List.of(
                 Route.get("/ping", "/ping", request -> ping()),
-                Route.post("/invocations", "/invocations", new Invocations(new InputDecoder(config.maxPixels()),
-                        new SlotScorer())),
+                Route.post("/invocations", "/invocations", new Invocations(new InputDecoder(config.maxPixels(),
+                        budget), new SlotScorer(), config.maxBodyBytes())),
                 Route.get("/models", "/models", this::models),
                 Route.get("/metrics", "/metrics", request -> new HttpResponse(200, Metrics.CONTENT_TYPE,
                         metrics.scrape(slot.peek().map(ServedModel::version).orElse(null))
@@ -91,7 +93,7 @@ final class ApiHandler implements HttpHandler {
         HttpResponse response = answer.response();
         int sent = 0;
         try {
-            sent = send(exchange, method, response);
+            sent = send(exchange, method, response, bodyLeftUnread(headers, body));
         } finally {
             long nanos = System.nanoTime() - start;
             metrics.requestFinished(answer.route(), response.status(), nanos);
@@ -107,8 +109,9 @@ final class ApiHandler implements HttpHandler {
         if (closing.getAsBoolean()) {
             throw new RequestException(Kind.UNAVAILABLE, "shutting down");
         }
-        ServedModel model = slot.peek().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE, 
-                "no model loaded yet from " + config.modelSource().describe() + "; the server log says why"));
+        // The source's public name, never its path: clients need not learn the server's disk layout.
+        ServedModel model = slot.peek().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE,
+                "no model loaded yet from the " + config.modelSource().publicName() + "; the server log says why"));
         return HttpResponse.json(200, Map.of("status", "ready", "model_version", model.version()));
     }
 
@@ -136,8 +139,9 @@ final class ApiHandler implements HttpHandler {
 
     private HttpResponse models(HttpRequest request) {
         InputDecoder.requireJsonAccepted(request.header("accept"));
-        ServedModel model = slot.peek().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE, 
-                "no model loaded yet from " + config.modelSource().describe()));
+        ServedModel model = slot.peek().orElseThrow(() -> new RequestException(Kind.UNAVAILABLE,
+                "no model loaded yet from the " + config.modelSource().publicName() + "; retry when GET /ping"
+                        + " answers 200"));
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("version", model.version());
         out.put("source", model.source());
@@ -200,15 +204,32 @@ final class ApiHandler implements HttpHandler {
                 + " bytes; send fewer images per request");
     }
 
+    /**
+     * Whether the client declared more body than was read: a request refused before its body was
+     * read (413, a 503 of admission control). Its connection is closed after the answer, as the
+     * rest of the body would otherwise be read as the next request.
+     */
+    private static boolean bodyLeftUnread(Headers headers, CountingBody body) {
+        String declared = headers.getFirst("Content-Length");
+        if (declared == null) {
+            return headers.getFirst("Transfer-Encoding") != null && body.count == 0;
+        }
+        try {
+            return Long.parseLong(declared.trim()) > body.count;
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
     /** Writes the response; returns the body bytes sent (0 when the client has gone). */
-    private int send(HttpExchange exchange, String method, HttpResponse response) {
+    private int send(HttpExchange exchange, String method, HttpResponse response, boolean bodyLeftUnread) {
         try (exchange) {
             Headers out = exchange.getResponseHeaders();
             if (response.contentType() != null) {
                 out.set("Content-Type", response.contentType());
             }
             response.headers().forEach(out::set);
-            if (response.status() == 413) {
+            if (response.status() == 413 || bodyLeftUnread) {
                 out.set("Connection", "close"); // the rest of the body is left unread
             }
             if (closing.getAsBoolean()) {

@@ -8,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.mnistpipeline.RequestException;
+import org.mnistpipeline.inference.MemoryBudget;
 import org.mnistpipeline.inference.ForwardingPredictor;
 import org.mnistpipeline.inference.Prediction;
 import org.mnistpipeline.inference.Predictor;
@@ -26,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * in flight. If a gathered batch fails, each request
  * in it is retried alone so that one bad request cannot fail its neighbours.
  *
+ * <p>Bounded: at most {@code maxQueued} requests wait for the collector, and each waits at most
+ * {@code timeout} for its result; past either it is answered 503 with {@code Retry-After}
+ * ({@link RequestException.RetryLater}) instead of waiting on. The collector survives anything
+ * thrown outside the model call too (the requests it had gathered fail with it), so one failure
+ * never leaves every later request waiting on a dead thread.
+ *
  * <p>Owns the wrapped predictor: {@link #close()} closes it. Close only when no call is in
  * flight (the server counts references to guarantee that).
  */
@@ -35,7 +44,8 @@ public final class BatchingPredictor extends ForwardingPredictor {
     private final int maxBatch;
     private final long maxWaitNanos;
     private final java.util.function.LongSupplier requestsInFlight;
-    private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    private final long timeoutNanos;
+    private final BlockingQueue<Job> queue;
     private final Thread collector;
     private volatile boolean closed;
 
@@ -52,7 +62,25 @@ public final class BatchingPredictor extends ForwardingPredictor {
      */
     public BatchingPredictor(Predictor delegate, int maxBatch, long maxWaitMicros,
             java.util.function.LongSupplier requestsInFlight) {
+        this(delegate, maxBatch, maxWaitMicros, requestsInFlight, ServerConfig.Batching.DEFAULT_MAX_QUEUED,
+                ServerConfig.Batching.DEFAULT_QUEUE_TIMEOUT);
+    }
+
+    /**
+     * @param maxQueued most requests waiting for the collector; one more is refused at once (503)
+     * @param timeout   longest a request waits for its result before it is answered 503
+     */
+    public BatchingPredictor(Predictor delegate, int maxBatch, long maxWaitMicros,
+            java.util.function.LongSupplier requestsInFlight, int maxQueued, java.time.Duration timeout) {
         super(Objects.requireNonNull(delegate, "delegate"));
+        if (maxQueued < 1) {
+            throw new IllegalArgumentException("maxQueued must be at least 1, got " + maxQueued);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+        this.queue = new LinkedBlockingQueue<>(maxQueued);
+        this.timeoutNanos = timeout.toNanos();
         this.requestsInFlight = Objects.requireNonNull(requestsInFlight, "requestsInFlight");
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
@@ -91,12 +119,21 @@ public final class BatchingPredictor extends ForwardingPredictor {
             return delegate.predictBatch(images);
         }
         Job job = new Job(images, new CompletableFuture<>());
-        queue.add(job);
+        if (!queue.offer(job)) {
+            throw new RequestException.RetryLater("the server is busy: " + queue.size() + " requests are waiting"
+                    + " for the model; retry in " + MemoryBudget.RETRY_AFTER.toSeconds() + " s", MemoryBudget.RETRY_AFTER);
+        }
         if (closed) {
             failPending(); // raced with close(): make sure nobody waits forever
         }
         try {
-            return job.result().get();
+            return job.result().get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            // The collector skips a cancelled job, so the model never runs for nobody.
+            job.result().cancel(false);
+            throw new RequestException.RetryLater("the server is busy: no prediction within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms; retry in "
+                    + MemoryBudget.RETRY_AFTER.toSeconds() + " s", MemoryBudget.RETRY_AFTER);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a prediction", e);
@@ -119,6 +156,9 @@ public final class BatchingPredictor extends ForwardingPredictor {
             try {
                 Job first = carried != null ? carried : queue.take();
                 carried = null;
+                if (first.result().isDone()) {
+                    continue; // its caller timed out
+                }
                 jobs.add(first);
                 int count = first.images().size();
                 long deadline = System.nanoTime() + maxWaitNanos;
@@ -129,6 +169,9 @@ public final class BatchingPredictor extends ForwardingPredictor {
                     if (next == null) {
                         break;
                     }
+                    if (next.result().isDone()) {
+                        continue;
+                    }
                     if (count + next.images().size() > maxBatch) {
                         carried = next; // starts the next batch, keeping arrival order
                         break;
@@ -137,16 +180,27 @@ public final class BatchingPredictor extends ForwardingPredictor {
                     count += next.images().size();
                 }
                 run(jobs, count);
-                jobs.clear();
             } catch (InterruptedException e) {
+                for (Job job : jobs) {
+                    job.result().completeExceptionally(closedError()); // gathered, never run: close() stops us
+                }
                 break;
+            } catch (Throwable e) {
+                // Thrown outside the model call (which run() guards): the gathered requests fail with
+                // it, and the collector carries on, or every later request would wait forever.
+                LOG.error("batch collector failed outside the model call; {} request(s) fail, the collector goes on",
+                        jobs.size(), e);
+                for (Job job : jobs) {
+                    job.result().completeExceptionally(e);
+                }
+            } finally {
+                jobs.clear();
             }
         }
         // Only reached on close: whatever was taken from the queue but not run fails, as does the rest.
         if (carried != null) {
-            jobs.add(carried);
+            carried.result().completeExceptionally(closedError());
         }
-        jobs.forEach(job -> job.result().completeExceptionally(closedError()));
         failPending();
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.mnistpipeline.MnistException;
 import org.mnistpipeline.inference.LoadedModel;
+import org.mnistpipeline.inference.MemoryBudget;
 import org.mnistpipeline.inference.OnnxPredictor;
 import org.mnistpipeline.inference.Predictor;
 import org.mnistpipeline.inference.PredictorOptions;
@@ -90,7 +91,8 @@ public final class ModelServer implements AutoCloseable {
                 ? new PredictionMonitor(config.monitoring(), metrics, java.time.Clock.systemUTC()) : null;
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 1).factory());
         http.setExecutor(executor);
-        http.createContext("/", new ApiHandler(config, slot, metrics, () -> closing));
+        http.createContext("/", new ApiHandler(config, slot, metrics, () -> closing,
+                new MemoryBudget(config.memoryBudgetBytes())));
         this.watcher = new ModelWatcher(config.modelSource(), this::serve, slot, config.reloadInterval(),
                 this::modelSwapped);
     }
@@ -177,7 +179,8 @@ public final class ModelServer implements AutoCloseable {
             Predictor served = new ObservedPredictor(onnx, metrics::batch);
             if (config.batching().enabled()) {
                 served = new BatchingPredictor(served, config.batching().maxBatch(),
-                        config.batching().maxWaitMicros(), metrics::inFlight);
+                        config.batching().maxWaitMicros(), metrics::inFlight, config.batching().maxQueued(),
+                        config.batching().queueTimeout());
             }
             if (monitor != null) {
                 served = monitor.wrap(served); // outside the batcher: on request threads, not its collector

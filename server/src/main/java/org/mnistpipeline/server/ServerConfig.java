@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.mnistpipeline.inference.MemoryBudget;
 import org.mnistpipeline.monitor.SummaryStore;
 
 /**
@@ -18,6 +19,10 @@ import org.mnistpipeline.monitor.SummaryStore;
  * @param maxBodyBytes   largest request body accepted; larger ones get 413 before being buffered
  * @param maxPixels      largest decoded image (width × height) accepted; guards against
  *                       decompression bombs, a small PNG that decodes to gigabytes
+ * @param memoryBudgetBytes memory all requests in flight may hold at once for their bodies, decodes
+ *                       and images ({@link MemoryBudget}); a request over it is answered 503 with
+ *                       {@code Retry-After} before any work starts, one that could never fit 413.
+ *                       Half the heap by default
  * @param batching       dynamic micro-batching of concurrent requests
  * @param shutdownGrace  how long {@link ModelServer#close()} waits for in-flight requests
  * @param modelThreads   ONNX Runtime intra-op threads (see {@link #DEFAULT_MODEL_THREADS})
@@ -32,6 +37,7 @@ public record ServerConfig(
         ModelSource modelSource,
         long maxBodyBytes,
         long maxPixels,
+        long memoryBudgetBytes,
         Batching batching,
         Duration shutdownGrace,
         Duration reloadInterval,
@@ -62,9 +68,16 @@ public record ServerConfig(
      * @param maxBatch      most images in one forward pass
      * @param maxWaitMicros how long the first queued image may wait for company; 0 never waits:
      *                      a batch is whatever queued while the previous one ran
+     * @param maxQueued     most requests waiting for the batch collector; one more is answered 503
+     *                      with {@code Retry-After} (the memory budget usually sheds load first)
+     * @param queueTimeout  longest a request waits for its batch's result before it is answered 503
      */
-    public record Batching(boolean enabled, int maxBatch, long maxWaitMicros) {
+    public record Batching(boolean enabled, int maxBatch, long maxWaitMicros, int maxQueued, Duration queueTimeout) {
         public static final int DEFAULT_MAX_BATCH = 32;
+        /** About a tenth of a second of work at this machine's throughput: more only adds latency. */
+        public static final int DEFAULT_MAX_QUEUED = 1024;
+        /** Far beyond any healthy wait (milliseconds), short of a client's own timeout (SageMaker: 60 s). */
+        public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(10);
         /**
          * No waiting: under load requests queue up while a batch runs anyway, and waiting for more
          * only idles the model. Measured on 2 cores with wrk, two rounds
@@ -75,12 +88,24 @@ public record ServerConfig(
         public static final long DEFAULT_MAX_WAIT_MICROS = 0;
 
         public Batching {
+            Objects.requireNonNull(queueTimeout, "queueTimeout");
             if (maxBatch < 1) {
                 throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
             }
             if (maxWaitMicros < 0) {
                 throw new IllegalArgumentException("maxWaitMicros must not be negative, got " + maxWaitMicros);
             }
+            if (maxQueued < 1) {
+                throw new IllegalArgumentException("maxQueued must be at least 1, got " + maxQueued);
+            }
+            if (queueTimeout.isNegative() || queueTimeout.isZero()) {
+                throw new IllegalArgumentException("queueTimeout must be positive, got " + queueTimeout);
+            }
+        }
+
+        /** The default queue bound and timeout. */
+        public Batching(boolean enabled, int maxBatch, long maxWaitMicros) {
+            this(enabled, maxBatch, maxWaitMicros, DEFAULT_MAX_QUEUED, DEFAULT_QUEUE_TIMEOUT);
         }
 
         public static Batching defaults() {
@@ -175,6 +200,10 @@ public record ServerConfig(
         if (maxPixels < 784) {
             throw new IllegalArgumentException("maxPixels must allow at least a 28x28 image, got " + maxPixels);
         }
+        if (memoryBudgetBytes < maxBodyBytes) {
+            throw new IllegalArgumentException("memoryBudgetBytes must hold at least one body of maxBodyBytes ("
+                    + maxBodyBytes + "), got " + memoryBudgetBytes + "; give the JVM more heap (-Xmx)");
+        }
         if (shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must not be negative, got " + shutdownGrace);
         }
@@ -195,7 +224,7 @@ public record ServerConfig(
     /** A builder holding the defaults, for a server of the model from {@code source}. */
     public static Builder builder(ModelSource source) {
         return new Builder(new ServerConfig(DEFAULT_HOST, defaultPort(System.getenv()), source,
-                DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PIXELS, Batching.defaults(), DEFAULT_SHUTDOWN_GRACE,
+                DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PIXELS, MemoryBudget.defaultCapacity(), Batching.defaults(), DEFAULT_SHUTDOWN_GRACE,
                 DEFAULT_RELOAD_INTERVAL, DEFAULT_MODEL_THREADS, Monitoring.off()));
     }
 
@@ -224,6 +253,7 @@ public record ServerConfig(
         private ModelSource modelSource;
         private long maxBodyBytes;
         private long maxPixels;
+        private long memoryBudgetBytes;
         private Batching batching;
         private Duration shutdownGrace;
         private Duration reloadInterval;
@@ -236,6 +266,7 @@ public record ServerConfig(
             modelSource = from.modelSource;
             maxBodyBytes = from.maxBodyBytes;
             maxPixels = from.maxPixels;
+            memoryBudgetBytes = from.memoryBudgetBytes;
             batching = from.batching;
             shutdownGrace = from.shutdownGrace;
             reloadInterval = from.reloadInterval;
@@ -268,6 +299,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder memoryBudgetBytes(long value) {
+            memoryBudgetBytes = value;
+            return this;
+        }
+
         public Builder batching(Batching value) {
             batching = value;
             return this;
@@ -294,7 +330,8 @@ public record ServerConfig(
         }
 
         public ServerConfig build() {
-            return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, batching, shutdownGrace,
+            return new ServerConfig(host, port, modelSource, maxBodyBytes, maxPixels, memoryBudgetBytes, batching,
+                    shutdownGrace,
                     reloadInterval, modelThreads, monitoring);
         }
     }

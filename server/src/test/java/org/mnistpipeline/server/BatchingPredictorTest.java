@@ -175,6 +175,94 @@ class BatchingPredictorTest {
     }
 
     @Test
+    void aFullQueueAnswers503WithRetryAfterAtOnceInsteadOfQueueingMore() throws Exception {
+        EchoPredictor model = new EchoPredictor();
+        model.gate = new CountDownLatch(1); // the collector's first pass blocks; two more wait in the queue
+        try (BatchingPredictor batching = new BatchingPredictor(model, 2, 0, () -> Long.MAX_VALUE, 2,
+                java.time.Duration.ofSeconds(30));
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Prediction>> waiting = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                float label = i;
+                waiting.add(callers.submit(() -> batching.predict(new float[] {label})));
+                while (model.batchSizes.isEmpty()) {
+                    Thread.sleep(1); // the first is with the model before the next two queue behind it
+                }
+            }
+            await(() -> waiting.stream().allMatch(f -> !f.isDone()) && model.batchSizes.size() == 1, 2_000);
+            Thread.sleep(100); // let the two queue
+
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> batching.predict(new float[] {9}))
+                    .isInstanceOf(RequestException.RetryLater.class)
+                    .hasMessageContaining("2 requests are waiting")
+                    .satisfies(e -> assertThat(((RequestException.RetryLater) e).retryAfterHeader()).isEqualTo("1"));
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(100);
+
+            model.gate.countDown();
+            assertThat(waiting.get(0).get().label()).isEqualTo(0);
+            assertThat(waiting.get(1).get().label()).isEqualTo(1);
+            assertThat(waiting.get(2).get().label()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aCallerWaitsAtMostTheTimeoutAndTheModelNeverRunsForItAfterwards() throws Exception {
+        EchoPredictor model = new EchoPredictor();
+        model.gate = new CountDownLatch(1);
+        try (BatchingPredictor batching = new BatchingPredictor(model, 2, 0, () -> Long.MAX_VALUE, 16,
+                java.time.Duration.ofMillis(300));
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Prediction> first = callers.submit(() -> batching.predict(new float[] {1}));
+            await(() -> model.batchSizes.size() == 1, 2_000);
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> batching.predict(new float[] {2}))
+                    .isInstanceOf(RequestException.RetryLater.class)
+                    .hasMessageContaining("no prediction within 300 ms");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 2_000L);
+            assertThatThrownBy(first::get).hasCauseInstanceOf(RequestException.RetryLater.class);
+
+            model.gate.countDown();
+            assertThat(batching.predict(new float[] {3}).label()).isEqualTo(3);
+            // The timed-out requests were never run once the model was free again: only the third was.
+            assertThat(model.batchSizes).hasSize(2);
+        }
+    }
+
+    @Test
+    void theCollectorSurvivesAnErrorThrownOutsideTheModelCall() throws Exception {
+        EchoPredictor model = new EchoPredictor();
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
+        // The in-flight count is read by the collector between model calls: the one place outside the
+        // delegate call an Error can come from without a fault injected into the class itself.
+        java.util.function.LongSupplier inFlight = () -> {
+            if (Thread.currentThread().getName().startsWith("mnist-batcher") && failures.getAndDecrement() > 0) {
+                throw new StackOverflowError("thrown outside the model call");
+            }
+            return Long.MAX_VALUE;
+        };
+        try (BatchingPredictor batching = new BatchingPredictor(model, 4, 1_000, inFlight, 16,
+                java.time.Duration.ofSeconds(5))) {
+            assertThatThrownBy(() -> batching.predict(new float[] {1}))
+                    .isInstanceOf(StackOverflowError.class).hasMessage("thrown outside the model call");
+            // Before, the collector thread died here and every later request waited forever.
+            for (int i = 0; i < 5; i++) {
+                assertThat(batching.predict(new float[] {i}).label()).isEqualTo(i);
+            }
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("condition not met within " + millis + " ms");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
     void closeClosesTheWrappedPredictorAndRefusesNewCalls() {
         EchoPredictor model = new EchoPredictor();
         BatchingPredictor batching = new BatchingPredictor(model, 4, 100);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.mnistpipeline.inference.ImagePreprocessor;
+import org.mnistpipeline.inference.MemoryBudget;
 import org.mnistpipeline.inference.TensorDecoders;
 
 /**
@@ -13,7 +14,9 @@ import org.mnistpipeline.inference.TensorDecoders;
  * encoded images go through the {@link ImagePreprocessor} (one image per request), raw tensors
  * through {@link TensorDecoders}. Failures are
  * {@link RequestException}s, which {@link HttpErrors} turns into 4xx. Shared by the model server
- * and the Lambda function, so both accept the same content types with the same errors.
+ * and the Lambda function, so both accept the same content types with the same errors and the
+ * same limits: every decode first reserves its memory from the one {@link MemoryBudget} of the
+ * server or function (413 when it could never fit, 503 when it does not fit now).
  */
 public final class InputDecoder {
     public static final Set<String> IMAGE_TYPES = Set.of("image/png", "image/jpeg", "image/gif", "image/bmp",
@@ -26,11 +29,21 @@ public final class InputDecoder {
 
     private final ImagePreprocessor images;
     private final TensorDecoders tensors;
+    private final MemoryBudget budget;
 
-    /** {@code maxPixels}: larger images are refused from their header (see {@link ImagePreprocessor}). */
-    public InputDecoder(long maxPixels) {
-        this.images = new ImagePreprocessor(maxPixels);
+    /**
+     * {@code maxPixels}: larger images are refused from their header (see {@link ImagePreprocessor});
+     * {@code budget}: the memory all requests' decodes may hold at once.
+     */
+    public InputDecoder(long maxPixels, MemoryBudget budget) {
+        this.images = new ImagePreprocessor(maxPixels, budget);
         this.tensors = new TensorDecoders();
+        this.budget = budget;
+    }
+
+    /** The budget every decode reserves from. */
+    public MemoryBudget budget() {
+        return budget;
     }
 
     /** Refuses a missing or unknown Content-Type before the body is read. */
@@ -45,13 +58,19 @@ public final class InputDecoder {
         }
     }
 
-    /** The images in {@code body}; one for an encoded image, any number for a tensor type. */
-    public List<float[]> decode(String contentType, byte[] body) {
+    /**
+     * The images in {@code body}; one for an encoded image, any number for a tensor type. What
+     * decoding takes is reserved on {@code lease} (from {@link #budget()}) first, and stays reserved
+     * until the lease is closed.
+     */
+    public List<float[]> decode(String contentType, byte[] body, MemoryBudget.Lease lease) {
         checkSupported(contentType);
         String type = TensorDecoders.mediaType(contentType);
         if (IMAGE_TYPES.contains(type)) {
-            return List.of(images.preprocess(body));
+            return List.of(images.preprocess(body, lease));
         }
+        lease.reserve(tensors.decodeBytes(type, body), "decoding this " + type + " body",
+                "send fewer images per request");
         return tensors.decode(type, body);
     }
 
