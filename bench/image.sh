@@ -6,6 +6,8 @@
 #          /opt/ml/output/failure
 #   serve  /opt/ml/model mounted read-only, port 8080 published on loopback: /ping, a real MNIST
 #          test digit POSTed as PNG to /invocations, the image's HEALTHCHECK, SIGTERM -> exit 0
+#   step-runner  under AWS's Lambda runtime interface client against a loopback Runtime API: a step's
+#          output as the function's answer, a refused step as a function error named mnist.*
 # and measures the image (size, layers) and the time from `podman run` to the first /ping 200
 # (median of STARTS starts). Figures go to bench/results/image-DATE.json.
 #
@@ -144,6 +146,29 @@ for i in $(seq 1 "$STARTS"); do
   check "start $i: SIGTERM -> exit 0" test "$(podman inspect "$c" -f '{{.State.ExitCode}}')" = 0
   podman rm "$c" > /dev/null 2>> "$TMP/podman.log"
 done
+
+echo "== step-runner"
+# The retraining pipeline's step-runner function: AWS's runtime interface client in the image, against a
+# loopback Runtime API (bench/lib/runtime_api.py) on the host's network; one step that runs, one refused.
+mkdir -p "$TMP/steps/answers"
+printf '%s' '{"step":"ingest","runId":"image-check-1","state":{"request":{"sources":[],"reason":"image check"}}}' \
+  > "$TMP/steps/ingest.json"
+printf '%s' '{"step":"no-such-step","runId":"image-check-1","state":{}}' > "$TMP/steps/unknown.json"
+API_PORT=$((PORT + 1))
+python3 bench/lib/runtime_api.py "$API_PORT" "$TMP/steps/answers" "$TMP/steps/ingest.json" "$TMP/steps/unknown.json" &
+api_pid=$!
+podman run -d --name "$NAME-step" --network host -e AWS_LAMBDA_RUNTIME_API="127.0.0.1:$API_PORT" \
+  -e MNIST_HOME=/tmp/home -e MNIST_CACHE_DIR=/tmp/cache "$IMAGE" step-runner > /dev/null 2>> "$TMP/podman.log"
+for _ in $(seq 1 900); do [ "$(ls "$TMP/steps/answers" | wc -l)" -ge 2 ] && break; sleep 0.1; done
+podman logs "$NAME-step" > "$TMP/step.log" 2>&1 || true
+podman rm -f "$NAME-step" > /dev/null 2>&1 || true
+kill "$api_pid" 2> /dev/null || true
+check "step-runner: ingest answered with the step's output (no new images)" \
+  jq -e '.kind == "response" and (.body | fromjson | .newImages == 0)' "$TMP/steps/answers/req-1.json"
+check "step-runner: an unknown step is a function error of the graph's family (mnist.*)" \
+  jq -e '.kind == "error" and ((.errorType // (.body | fromjson | .errorType)) | startswith("mnist."))' \
+  "$TMP/steps/answers/req-2.json"
+[ "$FAILED" = 0 ] || { tail -20 "$TMP/step.log"; cat "$TMP"/steps/answers/* 2>/dev/null; }
 
 size=$(podman image inspect "$IMAGE" -f '{{.Size}}')
 layers=$(podman image inspect "$IMAGE" -f '{{len .RootFS.Layers}}')

@@ -297,8 +297,12 @@ class DataStoreHealingTest {
         return MnistDigits.encode(image, "png");
     }
 
+    /**
+     * Once this ran the 128 MB child out of memory (quarantined as UNDECODABLE); the decode budget
+     * (issue 15) now refuses it from its header before anything of its size is allocated.
+     */
     @Test
-    void aPictureThatExhaustsTheHeapIsQuarantinedAndTheRestIsStored() throws Exception {
+    void aPictureThatWouldExhaustTheHeapIsRefusedBeforeDecodingAndTheRestIsStored() throws Exception {
         Path src = folders("mixed", 0, 5);
         write(src.resolve("1/huge.png"), hugePicture());
 
@@ -307,7 +311,8 @@ class DataStoreHealingTest {
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("accepted 5")
-                .contains("refused 1/huge.png UNDECODABLE: decoding it ran out of memory");
+                .contains("refused 1/huge.png TOO_LARGE: decoding this 6000×6000 PNG needs about")
+                .doesNotContain("OutOfMemoryError");
         assertThat(new DataStore(tmp.resolve("store")).loadAll().size()).isEqualTo(5);
     }
 
