@@ -203,10 +203,6 @@ public final class OnnxPredictor implements Predictor {
         return inputSize;
     }
 
-    public PredictorOptions options() {
-        return options;
-    }
-
     /** Releases the native session; waits for predictions in flight. Later calls are refused. */
     @Override
     public void close() {
