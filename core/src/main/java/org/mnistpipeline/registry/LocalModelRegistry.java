@@ -530,15 +530,6 @@ public final class LocalModelRegistry implements ModelRegistry {
         return pkg;
     }
 
-    /** A package copied into the wrong slot would otherwise be served under another version's name. */
-    private static ModelManifest checkedVersion(Path dir, String version, ModelManifest manifest) {
-        if (!version.equals(manifest.version())) {
-            throw new ModelPackageException("model package " + dir + " is corrupt: its manifest says version '"
-                    + manifest.version() + "' but it is stored as " + version + "; restore it or delete the version");
-        }
-        return manifest;
-    }
-
     private RegistryException.NotFound notFound(String version) {
         return new RegistryException.NotFound("no model version " + version + " in registry " + root
                 + "; versions: " + versions());

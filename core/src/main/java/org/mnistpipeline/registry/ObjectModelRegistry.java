@@ -465,11 +465,7 @@ public final class ObjectModelRegistry implements ModelRegistry {
     }
 
     private ModelPackage checkedVersion(String version, ModelPackage pkg) {
-        if (!version.equals(pkg.manifest().version())) {
-            throw new ModelPackageException("model package " + versionDir(version) + " is corrupt: its manifest says"
-                    + " version '" + pkg.manifest().version() + "' but it is stored as " + version
-                    + "; restore it or delete the version");
-        }
+        RegistryRules.checkedVersion(versionDir(version), version, pkg.manifest());
         return pkg;
     }
 

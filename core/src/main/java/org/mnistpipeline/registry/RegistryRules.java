@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
+import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.registry.LocalModelRegistry.RegistryState;
 
 /**
@@ -58,6 +59,15 @@ final class RegistryRules {
             throw new RegistryException(version + " is the " + String.join(" and ", holders)
                     + " model; promote another version first");
         }
+    }
+
+    /** A package copied into the wrong slot would otherwise be served under another version's name. */
+    static ModelManifest checkedVersion(Object where, String version, ModelManifest manifest) {
+        if (!version.equals(manifest.version())) {
+            throw new ModelPackageException("model package " + where + " is corrupt: its manifest says version '"
+                    + manifest.version() + "' but it is stored as " + version + "; restore it or delete the version");
+        }
+        return manifest;
     }
 
     /** Refuses a file of another registry format; {@code what} names it ("registry /x", "alias object …"). */
