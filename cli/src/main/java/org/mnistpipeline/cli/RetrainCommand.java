@@ -36,10 +36,7 @@ import picocli.CommandLine.ParentCommand;
                         + " others as for every command."},
         subcommands = {RetrainCommand.Runs.class, RetrainCommand.Show.class, RetrainCommand.RunStep.class,
                 RetrainCommand.Definition.class})
-final class RetrainCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class RetrainCommand extends MnistSubcommand {
     @Option(names = "--source", description = "A batch directory to ingest (IDX pair, per-label folders, or images +"
             + " labels.csv); repeatable.")
     List<Path> sources = new ArrayList<>();
