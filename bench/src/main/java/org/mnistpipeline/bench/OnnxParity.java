@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.mnistpipeline.data.IdxDirectory;
 import org.mnistpipeline.data.LabeledImages;
+import org.mnistpipeline.eval.Evaluator;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Locations;
 import org.mnistpipeline.inference.LocalModelLoader;
@@ -47,7 +48,7 @@ public final class OnnxParity {
         int correctOrt = 0;
         double maxDiff = 0;
         for (int i = 0; i < test.size(); i++) {
-            int a = argmax(djl[i]);
+            int a = Evaluator.argmax(djl[i]);
             int b = ort.get(i).label();
             mismatches += a == b ? 0 : 1;
             correctDjl += a == test.label(i) ? 1 : 0;
@@ -66,15 +67,5 @@ public final class OnnxParity {
         Json.writeAtomically(Path.of(args[1]), r);
         System.out.println(Json.pretty(r));
         System.exit(mismatches == 0 ? 0 : 1);
-    }
-
-    private static int argmax(float[] p) {
-        int best = 0;
-        for (int k = 1; k < p.length; k++) {
-            if (p[k] > p[best]) {
-                best = k;
-            }
-        }
-        return best;
     }
 }

@@ -15,7 +15,6 @@ import org.mnistpipeline.s3.S3Objects;
 import org.mnistpipeline.store.HomeStores;
 import org.mnistpipeline.train.ConsoleProgress;
 import org.mnistpipeline.train.Engines;
-import org.mnistpipeline.train.Trainer;
 
 /**
  * What every command needs: where things live (the stores of MNIST_HOME, on disk or in S3), the
@@ -59,12 +58,6 @@ final class Context {
         return engine;
     }
 
-    /** A trainer on the best device that reports progress to this console. */
-    Trainer trainer() {
-        Engine e = engine();
-        return new Trainer(e, Engines.bestDevice(e), new ConsoleProgress(out, err, ConsoleProgress.stdoutIsTerminal()));
-    }
-
     /**
      * Training on DJL, reporting progress to this console. Lazy: the engine (and every DJL class) is
      * loaded only when something trains, so commands and pipeline steps that do not train run
@@ -79,11 +72,6 @@ final class Context {
     org.mnistpipeline.training.Training pipelineTraining() {
         return org.mnistpipeline.training.Training.lazy(() -> new org.mnistpipeline.train.DjlTraining(engine(),
                 new ConsoleProgress(err, err, false)));
-    }
-
-    /** The ingested-data store of MNIST_HOME, as the retraining pipeline reads it. */
-    org.mnistpipeline.pipeline.BatchStore batchStore() {
-        return pipelineStores().batches();
     }
 
     /** The registry of MNIST_HOME; opening it needs read access only. */

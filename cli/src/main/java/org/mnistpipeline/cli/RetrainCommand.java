@@ -36,10 +36,7 @@ import picocli.CommandLine.ParentCommand;
                         + " others as for every command."},
         subcommands = {RetrainCommand.Runs.class, RetrainCommand.Show.class, RetrainCommand.RunStep.class,
                 RetrainCommand.Definition.class})
-final class RetrainCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class RetrainCommand extends MnistSubcommand {
     @Option(names = "--source", description = "A batch directory to ingest (IDX pair, per-label folders, or images +"
             + " labels.csv); repeatable.")
     List<Path> sources = new ArrayList<>();
@@ -197,11 +194,14 @@ final class RetrainCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "runs", mixinStandardHelpOptions = true, description = "List retraining runs, oldest first.")
-    static final class Runs implements Callable<Integer> {
+    /** Base of the subcommands: picocli injects this command into {@code parent}. */
+    abstract static class Subcommand implements Callable<Integer> {
         @ParentCommand
         RetrainCommand parent;
+    }
 
+    @Command(name = "runs", mixinStandardHelpOptions = true, description = "List retraining runs, oldest first.")
+    static final class Runs extends Subcommand {
         @Override
         public Integer call() {
             Context context = parent.root.context;
@@ -215,10 +215,7 @@ final class RetrainCommand implements Callable<Integer> {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Print one run's record as JSON.")
-    static final class Show implements Callable<Integer> {
-        @ParentCommand
-        RetrainCommand parent;
-
+    static final class Show extends Subcommand {
         @Parameters(paramLabel = "RUN")
         String runId;
 
@@ -242,10 +239,7 @@ final class RetrainCommand implements Callable<Integer> {
     @Command(name = "step", mixinStandardHelpOptions = true,
             description = {"Run one pipeline step on a state JSON file and print the step's output JSON.",
                     "On failure it prints {\"errorType\": ..., \"errorMessage\": ...} instead, and exits non-zero."})
-    static final class RunStep implements Callable<Integer> {
-        @ParentCommand
-        RetrainCommand parent;
-
+    static final class RunStep extends Subcommand {
         @Parameters(paramLabel = "STEP", description = "ingest, validate, decide, train, evaluate, gate, register,"
                 + " promote, reject or notify; or a deployment's step: stage-training, collect-training,"
                 + " package-model, rollback")
@@ -293,10 +287,7 @@ final class RetrainCommand implements Callable<Integer> {
      */
     @Command(name = "definition", mixinStandardHelpOptions = true,
             description = "Print the Step Functions definition (ASL JSON) derived from the pipeline's graph.")
-    static final class Definition implements Callable<Integer> {
-        @ParentCommand
-        RetrainCommand parent;
-
+    static final class Definition extends Subcommand {
         @Option(names = "--resource", paramLabel = "ARN", defaultValue = "arn:aws:lambda:us-east-1:123456789012:function:mnist-step",
                 description = "The resource every Task calls (default: ${DEFAULT-VALUE}, a placeholder).")
         String resource;

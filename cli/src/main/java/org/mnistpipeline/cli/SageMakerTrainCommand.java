@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.Dataset;
@@ -34,7 +33,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import sun.misc.Signal;
 
 /**
@@ -54,10 +52,7 @@ import sun.misc.Signal;
  */
 @Command(name = "sagemaker-train", mixinStandardHelpOptions = true,
         description = "Train as a SageMaker training job (the container's `train` entry point).")
-final class SageMakerTrainCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class SageMakerTrainCommand extends MnistSubcommand {
     @Option(names = "--opt-ml", defaultValue = "/opt/ml", description = "SageMaker's directory tree (default: ${DEFAULT-VALUE}).")
     Path optMl;
 

@@ -1,11 +1,9 @@
 package org.mnistpipeline.cli;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.mnistpipeline.server.ServerMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code mnist serve}: the SageMaker-compatible model server. The {@code ./mnist} launcher starts
@@ -18,10 +16,7 @@ import picocli.CommandLine.ParentCommand;
                 "GET /metrics (Prometheus), GET /models. Binds to 127.0.0.1:8080 unless told otherwise.",
                 "Flags: --host HOST --port PORT --model-dir DIR --no-batching --max-batch N --max-wait-us N",
                 "--threads N --monitor-dir DIR --no-monitor --monitor-sample-rate R --monitor-interval SECONDS"})
-final class ServeCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class ServeCommand extends MnistSubcommand {
     @Unmatched
     List<String> flags = new java.util.ArrayList<>();
 

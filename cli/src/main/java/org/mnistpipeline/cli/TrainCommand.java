@@ -3,23 +3,18 @@ package org.mnistpipeline.cli;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.model.Hyperparameters;
 import org.mnistpipeline.training.TrainingArtifact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code mnist train}: train, evaluate on the test set, package and register a model. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a CNN (default: the strong preset), evaluate it on the test set, write its report,"
                 + " and register it as a new model version.")
-final class TrainCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class TrainCommand extends MnistSubcommand {
     @Mixin
     HyperparameterOptions hyperparameters;
 

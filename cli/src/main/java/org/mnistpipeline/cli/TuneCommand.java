@@ -3,7 +3,6 @@ package org.mnistpipeline.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.Json;
@@ -15,17 +14,13 @@ import org.mnistpipeline.train.Tuner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code mnist tune}: random hyperparameter search scored on the validation split. */
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = "Random search over learning rate, batch size, dropout, width and augmentation strength."
                 + " Each trial is short and scored on the validation split; the results table is printed and"
                 + " saved, and the best settings are saved as a preset for `mnist train --preset FILE`.")
-final class TuneCommand implements Callable<Integer> {
-    @ParentCommand
-    MnistCli root;
-
+final class TuneCommand extends MnistSubcommand {
     @Mixin
     HyperparameterOptions hyperparameters;
 

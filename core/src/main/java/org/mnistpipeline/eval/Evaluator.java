@@ -157,7 +157,8 @@ public final class Evaluator {
         return List.copyOf(result);
     }
 
-    private static int argmax(float[] row) {
+    /** The index of the largest value, the first on ties: the predicted class of a row of scores. */
+    public static int argmax(float[] row) {
         int best = 0;
         for (int j = 1; j < row.length; j++) {
             if (row[j] > row[best]) {

@@ -90,11 +90,6 @@ public record Locations(Path cacheDir, Path dataDir, Path home, ObjectPath share
         return local("the retraining pipeline's runs").resolve("pipeline");
     }
 
-    /** Where pipeline steps work on local disk: under {@link #pipeline()}, or scratch when the home is shared. */
-    public Path pipelineWork() {
-        return home.resolve("pipeline").resolve("work");
-    }
-
     /** Ingested labelled batches: versioned, content-addressed, never rewritten. */
     public Path dataStore() {
         return local("the data store").resolve("datastore");

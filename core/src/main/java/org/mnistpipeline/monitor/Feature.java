@@ -1,6 +1,5 @@
 package org.mnistpipeline.monitor;
 
-import java.util.Arrays;
 
 /**
  * What drift monitoring histograms, with fixed bin edges so that summaries from any server,
@@ -61,16 +60,5 @@ public enum Feature {
             i++;
         }
         return i;
-    }
-
-    /** The feature called {@code key} in files, or an exception naming the known ones. */
-    public static Feature ofKey(String key) {
-        for (Feature f : values()) {
-            if (f.key.equals(key)) {
-                return f;
-            }
-        }
-        throw new IllegalArgumentException("unknown monitoring feature '" + key + "'; known: "
-                + Arrays.stream(values()).map(Feature::key).toList());
     }
 }

@@ -1,5 +1,7 @@
 package org.mnistpipeline.registry;
 
+import static org.mnistpipeline.registry.RegistryRules.*;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -8,8 +10,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.mnistpipeline.io.AtomicFiles;
 import org.mnistpipeline.io.DirectoryLock;
@@ -50,11 +49,6 @@ import org.mnistpipeline.registry.CrashPoints.Step;
  * {@code .staging-*} directories whose owner died.
  */
 public final class LocalModelRegistry implements ModelRegistry {
-    static final int FORMAT_VERSION = 1;
-    static final String STATE_FILE = "registry.json";
-
-    private static final Pattern VERSION = Pattern.compile("v[1-9][0-9]{0,8}");
-    private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
     private static final String STAGING = ".staging-";
 
     private final Path root;
@@ -123,7 +117,7 @@ public final class LocalModelRegistry implements ModelRegistry {
         }
         try (OwnedDirectory owned = newStaging()) {
             Path staging = owned.dir();
-            copyPackage(current.dir(), staging);
+            copyPackage(current.dir(), staging, true);
             for (var file : files.entrySet()) {
                 Path target = staging.resolve(file.getKey());
                 Files.createDirectories(target.getParent());
@@ -176,7 +170,7 @@ public final class LocalModelRegistry implements ModelRegistry {
             Path staging = owned.dir();
             // Copy outside the lock: it is the slow part and touches nothing other writers read.
             try {
-                copyPackage(input, staging);
+                copyPackage(input, staging, true);
             } catch (IOException | UncheckedIOException e) {
                 throw ioFailure(e);
             }
@@ -245,7 +239,7 @@ public final class LocalModelRegistry implements ModelRegistry {
 
     @Override
     public void delete(String version) {
-        if (!VERSION.matcher(version).matches()) {
+        if (!isVersion(version)) {
             throw new RegistryException("delete takes a version such as v3, not '" + version + "'");
         }
         locked(() -> {
@@ -253,12 +247,7 @@ public final class LocalModelRegistry implements ModelRegistry {
             if (!Files.isDirectory(dir)) {
                 throw notFound(version);
             }
-            List<String> holders = aliases().entrySet().stream()
-                    .filter(e -> e.getValue().equals(version)).map(Map.Entry::getKey).toList();
-            if (!holders.isEmpty()) {
-                throw new RegistryException(version + " is the " + String.join(" and ", holders)
-                        + " model; promote another version first");
-            }
+            refuseIfAliased(aliases(), version);
             // Keep the counter ahead of this number even if registry.json was lost, so it is never reused.
             writeState(Math.max(readState().lastVersion(), number(version)));
             // A rollback must never land on a version that no longer exists.
@@ -317,7 +306,7 @@ public final class LocalModelRegistry implements ModelRegistry {
                 String name = file.getFileName().toString();
                 String alias = name.substring(0, name.length() - ".json".length());
                 // Skips AtomicFiles' temporary ".x.json….tmp" siblings and anything else not ours.
-                if (ALIAS.matcher(alias).matches() && !isVersion(alias)) {
+                if (isAlias(alias)) {
                     readAlias(alias).ifPresent(state -> result.put(alias, state.version()));
                 }
             }
@@ -411,16 +400,13 @@ public final class LocalModelRegistry implements ModelRegistry {
         if (state == null) {
             throw brokenAlias(file, alias, "is empty", null);
         }
-        if (state.formatVersion() != FORMAT_VERSION) {
-            throw new RegistryException("alias file " + file + " has format version " + state.formatVersion()
-                    + ", but this build reads only version " + FORMAT_VERSION + "; use a newer mnist-pipeline");
-        }
-        if (state.version() == null || !VERSION.matcher(state.version()).matches()) {
+        checkFormat(state.formatVersion(), "alias file " + file);
+        if (!isVersion(state.version())) {
             throw brokenAlias(file, alias, "names no valid version ('" + state.version() + "')", null);
         }
         for (String previous : state.previous()) {
             // A rollback opens what this list names: nothing but a version of this registry may be in it.
-            if (previous == null || !VERSION.matcher(previous).matches()) {
+            if (!isVersion(previous)) {
                 throw brokenAlias(file, alias, "lists '" + previous + "' among its previous versions, which is not a"
                         + " version such as v3", null);
             }
@@ -440,20 +426,16 @@ public final class LocalModelRegistry implements ModelRegistry {
 
     private RegistryState readState() {
         Path file = root.resolve(STATE_FILE);
-        RegistryState state;
+        byte[] bytes;
         try {
-            state = Json.mapper().readValue(Files.readAllBytes(file), RegistryState.class);
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return new RegistryState(FORMAT_VERSION, 0);
         } catch (IOException e) {
             throw new RegistryException(file + " is unreadable (" + e.getMessage()
                     + "); restore it, or recreate it with the highest version number ever used", e);
         }
-        if (state.formatVersion() != FORMAT_VERSION) {
-            throw new RegistryException("registry " + root + " has format version " + state.formatVersion()
-                    + ", but this build reads only version " + FORMAT_VERSION + "; use a newer mnist-pipeline");
-        }
-        return state;
+        return parseState(bytes, file, root);
     }
 
     private void writeState(int lastVersion) {
@@ -475,7 +457,7 @@ public final class LocalModelRegistry implements ModelRegistry {
         try {
             if (Files.isDirectory(models)) {
                 try (var entries = Files.list(models)) {
-                    entries.map(p -> p.getFileName().toString()).filter(LocalModelRegistry::isVersion)
+                    entries.map(p -> p.getFileName().toString()).filter(RegistryRules::isVersion)
                             .filter(name -> Files.isDirectory(models.resolve(name))).forEach(found::add);
                 }
             }
@@ -528,7 +510,7 @@ public final class LocalModelRegistry implements ModelRegistry {
             }
             return versionOrAlias;
         }
-        if (!ALIAS.matcher(versionOrAlias).matches()) {
+        if (!hasAliasForm(versionOrAlias)) {
             throw new RegistryException.NotFound("'" + versionOrAlias + "' is neither a version such as v3 nor an alias"
                     + " such as production; versions: " + versions() + ", aliases: " + aliases().keySet());
         }
@@ -548,33 +530,9 @@ public final class LocalModelRegistry implements ModelRegistry {
         return pkg;
     }
 
-    /** A package copied into the wrong slot would otherwise be served under another version's name. */
-    private static ModelManifest checkedVersion(Path dir, String version, ModelManifest manifest) {
-        if (!version.equals(manifest.version())) {
-            throw new ModelPackageException("model package " + dir + " is corrupt: its manifest says version '"
-                    + manifest.version() + "' but it is stored as " + version + "; restore it or delete the version");
-        }
-        return manifest;
-    }
-
     private RegistryException.NotFound notFound(String version) {
         return new RegistryException.NotFound("no model version " + version + " in registry " + root
                 + "; versions: " + versions());
-    }
-
-    private static boolean isVersion(String name) {
-        return VERSION.matcher(name).matches();
-    }
-
-    private static int number(String version) {
-        return Integer.parseInt(version.substring(1));
-    }
-
-    private static void checkAliasName(String alias) {
-        if (alias == null || !ALIAS.matcher(alias).matches() || isVersion(alias)) {
-            throw new RegistryException("invalid alias '" + alias + "': use lower-case letters, digits, '-' and '_',"
-                    + " start with a letter, and do not use the form of a version (v3)");
-        }
     }
 
     /**
@@ -597,29 +555,5 @@ public final class LocalModelRegistry implements ModelRegistry {
         return new RegistryException(DiskProblems.describe(e, "registry " + root)
                 .orElse("registry " + root + ": " + (cause.getMessage() == null ? cause.toString() : cause.getMessage())
                         + "; check that the directory exists, is writable and has free space"), e);
-    }
-
-    /** Copies plain files only (symlinks are refused), dropping any old SHA256SUMS: we re-seal. */
-    private static void copyPackage(Path from, Path to) throws IOException {
-        var files = PackagePaths.regularFiles(from, problem -> new ModelPackageException(
-                "cannot register " + from + ": " + problem));
-        files.remove(ModelPackage.CHECKSUMS);
-        for (String file : files) {
-            Path target = to.resolve(file);
-            Files.createDirectories(target.getParent());
-            Files.copy(from.resolve(file), target);
-            // Forced now so the rename that publishes the package cannot outrun its content.
-            try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try {
-            FileTrees.delete(dir);
-        } catch (IOException ignored) {
-            // Leftover .staging-/.trash- directories are never read as versions; removing them is tidiness.
-        }
     }
 }

@@ -1,5 +1,7 @@
 package org.mnistpipeline.registry;
 
+import static org.mnistpipeline.registry.RegistryRules.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,8 +22,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
-import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Sha256;
 import org.mnistpipeline.model.ModelManifest;
@@ -58,8 +58,6 @@ import org.mnistpipeline.store.ObjectStorage.Stored;
  * never read. Opening the registry, listing it and reading from it need read permission only.
  */
 public final class ObjectModelRegistry implements ModelRegistry {
-    private static final Pattern VERSION = Pattern.compile("v[1-9][0-9]{0,8}");
-    private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
     /** Compare-and-set attempts before giving up: each failed one means another writer succeeded. */
     private static final int ATTEMPTS = 25;
 
@@ -107,7 +105,7 @@ public final class ObjectModelRegistry implements ModelRegistry {
         }
         Path staging = scratch.resolve(".staging-" + UUID.randomUUID());
         try {
-            copyPackage(input, staging);
+            copyPackage(input, staging, false);
             ModelManifest staged = ModelPackage.readStagedManifest(staging);
             ensureFormatMarker();
             int number = nextNumber();
@@ -189,17 +187,17 @@ public final class ObjectModelRegistry implements ModelRegistry {
         }
         ObjectPath sums = versionDir(version).resolve(ModelPackage.CHECKSUMS);
         Stored published = storage.get(sums).orElseThrow(() -> notFound(version));
-        refuseIfAliased(version);
+        refuseIfAliased(aliases(), version);
         // A rollback must never land on a version that no longer exists.
         for (String alias : aliases().keySet()) {
             updateAlias(alias, state -> state.previous().contains(version)
-                    ? new AliasState(LocalModelRegistry.FORMAT_VERSION, alias, state.version(),
+                    ? new AliasState(FORMAT_VERSION, alias, state.version(),
                             state.previous().stream().filter(v -> !v.equals(version)).toList(), state.history())
                     : null);
         }
         storage.delete(sums); // unpublished from here on
         try {
-            refuseIfAliased(version); // promoted by someone else in the meantime: put it back
+            refuseIfAliased(aliases(), version); // promoted by someone else in the meantime: put it back
         } catch (RegistryException e) {
             storage.put(sums, published.bytes());
             throw e;
@@ -277,7 +275,7 @@ public final class ObjectModelRegistry implements ModelRegistry {
                 continue;
             }
             String alias = name.substring(0, name.length() - ".json".length());
-            if (ALIAS.matcher(alias).matches() && !isVersion(alias)) {
+            if (isAlias(alias)) {
                 readAlias(alias).ifPresent(cached -> result.put(alias, cached.state().version()));
             }
         }
@@ -348,7 +346,7 @@ public final class ObjectModelRegistry implements ModelRegistry {
     private AliasState changed(AliasState current, String target, List<String> previous, String reason) {
         List<AliasChange> history = new ArrayList<>(current.history());
         history.add(new AliasChange(current.alias(), target, current.version(), clock.instant().toString(), reason));
-        return new AliasState(LocalModelRegistry.FORMAT_VERSION, current.alias(), target, previous, history);
+        return new AliasState(FORMAT_VERSION, current.alias(), target, previous, history);
     }
 
     /** The alias as stored now; a conditional GET, so an unchanged alias costs no transfer. */
@@ -378,33 +376,19 @@ public final class ObjectModelRegistry implements ModelRegistry {
             throw new RegistryException("alias object " + path + " is unreadable (" + e.getMessage()
                     + "); delete it and promote a version again", e);
         }
-        if (state.formatVersion() != LocalModelRegistry.FORMAT_VERSION) {
-            throw new RegistryException("alias object " + path + " has format version " + state.formatVersion()
-                    + ", but this build reads only version " + LocalModelRegistry.FORMAT_VERSION
-                    + "; use a newer mnist-pipeline");
-        }
-        if (state.version() == null || !isVersion(state.version())
-                || !state.previous().stream().allMatch(ObjectModelRegistry::isVersion)) {
+        checkFormat(state.formatVersion(), "alias object " + path);
+        if (!isVersion(state.version()) || !state.previous().stream().allMatch(RegistryRules::isVersion)) {
             throw new RegistryException("alias object " + path + " names something other than versions such as v3;"
                     + " delete it and promote a version again");
         }
         return state;
     }
 
-    private void refuseIfAliased(String version) {
-        List<String> holders = aliases().entrySet().stream()
-                .filter(e -> e.getValue().equals(version)).map(Map.Entry::getKey).toList();
-        if (!holders.isEmpty()) {
-            throw new RegistryException(version + " is the " + String.join(" and ", holders)
-                    + " model; promote another version first");
-        }
-    }
-
     private String resolveVersion(String versionOrAlias) {
-        if (versionOrAlias != null && isVersion(versionOrAlias)) {
+        if (isVersion(versionOrAlias)) {
             return versionOrAlias;
         }
-        if (versionOrAlias == null || !ALIAS.matcher(versionOrAlias).matches()) {
+        if (!hasAliasForm(versionOrAlias)) {
             throw new RegistryException.NotFound("'" + versionOrAlias + "' is neither a version such as v3 nor an"
                     + " alias such as production; versions: " + versions() + ", aliases: " + aliases().keySet());
         }
@@ -474,18 +458,14 @@ public final class ObjectModelRegistry implements ModelRegistry {
     private static void removeOlderCopies(Path packages, String version, Path keep) {
         try (var entries = Files.list(packages)) {
             entries.filter(p -> p.getFileName().toString().startsWith(version + "-") && !p.equals(keep))
-                    .forEach(ObjectModelRegistry::deleteQuietly);
+                    .forEach(RegistryRules::deleteQuietly);
         } catch (IOException ignored) {
             // tidiness only
         }
     }
 
     private ModelPackage checkedVersion(String version, ModelPackage pkg) {
-        if (!version.equals(pkg.manifest().version())) {
-            throw new ModelPackageException("model package " + versionDir(version) + " is corrupt: its manifest says"
-                    + " version '" + pkg.manifest().version() + "' but it is stored as " + version
-                    + "; restore it or delete the version");
-        }
+        RegistryRules.checkedVersion(versionDir(version), version, pkg.manifest());
         return pkg;
     }
 
@@ -548,31 +528,19 @@ public final class ObjectModelRegistry implements ModelRegistry {
     }
 
     private RegistryState readState() {
-        ObjectPath file = root.resolve(LocalModelRegistry.STATE_FILE);
+        ObjectPath file = root.resolve(STATE_FILE);
         Optional<Stored> stored = storage.get(file);
         if (stored.isEmpty()) {
-            return new RegistryState(LocalModelRegistry.FORMAT_VERSION, 0);
+            return new RegistryState(FORMAT_VERSION, 0);
         }
-        RegistryState state;
-        try {
-            state = Json.mapper().readValue(stored.get().bytes(), RegistryState.class);
-        } catch (IOException e) {
-            throw new RegistryException(file + " is unreadable (" + e.getMessage()
-                    + "); restore it, or recreate it with the highest version number ever used", e);
-        }
-        if (state.formatVersion() != LocalModelRegistry.FORMAT_VERSION) {
-            throw new RegistryException("registry " + root + " has format version " + state.formatVersion()
-                    + ", but this build reads only version " + LocalModelRegistry.FORMAT_VERSION
-                    + "; use a newer mnist-pipeline");
-        }
-        return state;
+        return parseState(stored.get().bytes(), file, root);
     }
 
     /** Marks the prefix as a registry of this format; the first writer creates it, later ones leave it. */
     private void ensureFormatMarker() {
         try {
-            storage.putIfAbsent(root.resolve(LocalModelRegistry.STATE_FILE),
-                    (Json.pretty(new RegistryState(LocalModelRegistry.FORMAT_VERSION, 0)) + "\n")
+            storage.putIfAbsent(root.resolve(STATE_FILE),
+                    (Json.pretty(new RegistryState(FORMAT_VERSION, 0)) + "\n")
                             .getBytes(StandardCharsets.UTF_8));
         } catch (ConditionFailed alreadyThere) {
             // written by an earlier registration; readState() checked its format
@@ -592,21 +560,6 @@ public final class ObjectModelRegistry implements ModelRegistry {
                 + versions());
     }
 
-    private static boolean isVersion(String name) {
-        return VERSION.matcher(name).matches();
-    }
-
-    private static int number(String version) {
-        return Integer.parseInt(version.substring(1));
-    }
-
-    private static void checkAliasName(String alias) {
-        if (alias == null || !ALIAS.matcher(alias).matches() || isVersion(alias)) {
-            throw new RegistryException("invalid alias '" + alias + "': use lower-case letters, digits, '-' and '_',"
-                    + " start with a letter, and do not use the form of a version (v3)");
-        }
-    }
-
     /** A short random pause, growing with the attempt: writers that collided should not collide again. */
     private static void backOff(int attempt) {
         try {
@@ -614,26 +567,6 @@ public final class ObjectModelRegistry implements ModelRegistry {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException("interrupted while retrying an alias update");
-        }
-    }
-
-    /** Copies plain files only (symlinks are refused), dropping any old SHA256SUMS: we re-seal. */
-    private static void copyPackage(Path from, Path to) throws IOException {
-        var files = PackagePaths.regularFiles(from, problem -> new ModelPackageException(
-                "cannot register " + from + ": " + problem));
-        files.remove(ModelPackage.CHECKSUMS);
-        for (String file : files) {
-            Path target = to.resolve(file);
-            Files.createDirectories(target.getParent());
-            Files.copy(from.resolve(file), target);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try {
-            FileTrees.delete(dir);
-        } catch (IOException ignored) {
-            // leftover scratch is never read as a package (its name has no matching SHA256SUMS digest)
         }
     }
 }

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.mnistpipeline.MnistException;
+import org.mnistpipeline.eval.Evaluator;
 
 /**
  * A {@link Predictor} backed by one ONNX Runtime session. The session is shared by all threads
@@ -203,10 +204,6 @@ public final class OnnxPredictor implements Predictor {
         return inputSize;
     }
 
-    public PredictorOptions options() {
-        return options;
-    }
-
     /** Releases the native session; waits for predictions in flight. Later calls are refused. */
     @Override
     public void close() {
@@ -259,7 +256,7 @@ public final class OnnxPredictor implements Predictor {
             if (softmaxHere) {
                 softmax(p);
             }
-            int label = argmax(p);
+            int label = Evaluator.argmax(p);
             predictions.add(new Prediction(label, p[label], p, version, micros));
         }
         return predictions;
@@ -295,16 +292,6 @@ public final class OnnxPredictor implements Predictor {
             s.append(s.isEmpty() ? "" : "×").append(inputDims[i]);
         }
         return s.toString();
-    }
-
-    static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     static void softmax(float[] values) {

@@ -18,6 +18,7 @@ import org.mnistpipeline.data.Dataset;
 import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.data.Splits;
 import org.mnistpipeline.eval.EpochMetrics;
+import org.mnistpipeline.eval.Evaluator;
 import org.mnistpipeline.model.ArchitectureSpec;
 import org.mnistpipeline.model.Hyperparameters;
 import org.mnistpipeline.model.WeightsFile.Tensor;
@@ -208,13 +209,7 @@ public final class Trainer {
         for (int i = 0; i < images.size(); i++) {
             float[] p = probabilities[i];
             loss -= Math.log(Math.max(1e-7, p[images.label(i)]));
-            int best = 0;
-            for (int k = 1; k < p.length; k++) {
-                if (p[k] > p[best]) {
-                    best = k;
-                }
-            }
-            if (best == images.label(i)) {
+            if (Evaluator.argmax(p) == images.label(i)) {
                 correct++;
             }
         }

@@ -74,8 +74,6 @@ public final class AwsBinding implements AslBinding {
     static final String RESTORE_ALIAS = "rollback: function alias";
     static final String RESTORE_ENDPOINT = "rollback: endpoint";
     static final String ROLLBACK = "rollback: registry";
-    /** Wait states, for engines that shorten them in tests. */
-    public static final List<String> WAITS = List.of(WAIT_ENDPOINT, WAIT_FUNCTION, WAIT_VERSION);
 
     private final Graph graph;
     private final AwsTargets targets;

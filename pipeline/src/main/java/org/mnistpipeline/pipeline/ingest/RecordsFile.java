@@ -59,7 +59,8 @@ final class RecordsFile {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(field.length());
         byte[] raw = field.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < raw.length; i++) {
-            if (raw[i] == '%' && i + 2 < raw.length && isHex(raw[i + 1]) && isHex(raw[i + 2])) {
+            if (raw[i] == '%' && i + 2 < raw.length
+                    && HexFormat.isHexDigit(raw[i + 1]) && HexFormat.isHexDigit(raw[i + 2])) {
                 bytes.write(HexFormat.fromHexDigits(new String(raw, i + 1, 2, StandardCharsets.US_ASCII)));
                 i += 2;
             } else {
@@ -67,10 +68,6 @@ final class RecordsFile {
             }
         }
         return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static boolean isHex(byte b) {
-        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
     }
 
     /**

@@ -27,11 +27,6 @@ public final class CollectTrainingStep implements Step<CollectTrainingStep.Input
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public TrainStep.Output run(Input input, StepContext context) {
         StageTrainingStep.Output staged = input.trainingJob();
         if (!staged.jobName().equals(input.train().jobName())) {

@@ -33,11 +33,6 @@ public final class DecideStep implements Step<DecideStep.Input, DecideStep.Outpu
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         RetrainRequest request = input.request();
         List<String> batches = input.validate().accepted().stream().map(ValidateStep.Pending::id).toList();

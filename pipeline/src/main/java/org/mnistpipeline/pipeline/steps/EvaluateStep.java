@@ -41,11 +41,6 @@ public final class EvaluateStep implements Step<EvaluateStep.Input, EvaluateStep
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         ModelPackage champion = context.registry().get(input.decide().champion());
         ModelManifest manifest = champion.manifest();

@@ -28,11 +28,6 @@ public final class GateStep implements Step<GateStep.Input, GateStep.Output> {
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         EvaluateStep.Scores champion = input.evaluate().champion();
         EvaluateStep.Scores challenger = input.evaluate().challenger();

@@ -32,11 +32,6 @@ public final class IngestStep implements Step<IngestStep.Input, IngestStep.Outpu
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         // Sources and inbox batches may be local directories or, with MNIST_HOME in S3, s3:// prefixes,
         // which are downloaded into the run's scratch space first.

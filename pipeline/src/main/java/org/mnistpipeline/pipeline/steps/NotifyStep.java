@@ -23,11 +23,6 @@ public final class NotifyStep implements Step<NotifyStep.Input, NotifyStep.Outpu
         return "notify";
     }
 
-    @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
     /** The run's outcome as the state says it: promoted, rejected or skipped. */
     public static String outcome(Input input) {
         if (input.promote() != null) {

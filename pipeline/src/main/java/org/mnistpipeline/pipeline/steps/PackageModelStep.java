@@ -38,11 +38,6 @@ public final class PackageModelStep implements Step<PackageModelStep.Input, Pack
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         String version = input.promote().version();
         ModelPackage model = context.registry().get(version);

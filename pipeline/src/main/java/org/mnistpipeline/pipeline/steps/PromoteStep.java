@@ -19,11 +19,6 @@ public final class PromoteStep implements Step<PromoteStep.Input, PromoteStep.Ou
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         String alias = input.request().alias();
         String version = input.register().version();

@@ -35,11 +35,6 @@ public final class RegisterStep implements Step<RegisterStep.Input, RegisterStep
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         if (!input.gate().passed()) {
             throw new IllegalStateException("the challenger did not pass the gate; it is not registered");

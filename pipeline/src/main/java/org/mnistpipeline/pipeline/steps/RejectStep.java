@@ -19,11 +19,6 @@ public final class RejectStep implements Step<RejectStep.Input, RejectStep.Outpu
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         context.log().accept("reject: keeping " + input.decide().champion());
         return new Output(input.decide().champion(), input.gate().summary(), input.train().artifact());

@@ -37,11 +37,6 @@ public final class RollbackStep implements Step<RollbackStep.Input, RollbackStep
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         String alias = input.promote().alias();
         String promoted = input.promote().version();

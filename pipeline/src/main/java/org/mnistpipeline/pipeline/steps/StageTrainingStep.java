@@ -47,11 +47,6 @@ public final class StageTrainingStep implements Step<TrainStep.Input, StageTrain
     }
 
     @Override
-    public Class<TrainStep.Input> inputType() {
-        return TrainStep.Input.class;
-    }
-
-    @Override
     public Output run(TrainStep.Input input, StepContext context) {
         Mode mode = TrainStep.mode(input);
         ModelPackage champion = context.registry().get(input.decide().champion());

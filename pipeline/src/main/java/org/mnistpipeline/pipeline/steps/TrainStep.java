@@ -50,11 +50,6 @@ public final class TrainStep implements Step<TrainStep.Input, TrainStep.Output> 
         return "train";
     }
 
-    @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
     public static Path dir(StepContext context, Mode mode) {
         return context.workDir().resolve("train-" + mode.name().toLowerCase(Locale.ROOT));
     }

@@ -34,11 +34,6 @@ public final class ValidateStep implements Step<ValidateStep.Input, ValidateStep
     }
 
     @Override
-    public Class<Input> inputType() {
-        return Input.class;
-    }
-
-    @Override
     public Output run(Input input, StepContext context) {
         String alias = input.request().alias();
         ModelManifest champion = context.registry().get(alias).manifest();
