@@ -202,8 +202,10 @@ class PipelineStackTest {
         pipeline.hasResourceProperties("AWS::Events::Rule", Match.objectLike(Map.of(
                 "ScheduleExpression", "rate(6 hours)",
                 "Targets", List.of(Match.objectLike(Map.of("Input", scheduled))))));
-        JsonNode request = JSON.readTree(scheduled.asString()).path("request");
+        JsonNode request = JSON.readTree(joined(scheduled.asObject())).path("request");
         assertThat(request.path("reason").asText()).isEqualTo("scheduled");
+        // The inbox in the artifacts bucket, whose ready batches the run ingests.
+        assertThat(request.path("inbox").asText()).isEqualTo("s3://<ref>/mnist/inbox");
         // Every field the definition's Choice states read is present: a missing one would fail the execution.
         assertThat(request.path("fallbackToFull").asBoolean()).isTrue();
         RetrainRequest parsed = JSON.treeToValue(request, RetrainRequest.class);
@@ -218,10 +220,23 @@ class PipelineStackTest {
                                 "bucket", Map.of("name", List.of(Match.anyValue())),
                                 "object", Map.of("key", List.of(Map.of("wildcard", "mnist/inbox/*/_READY"))))),
                 "Targets", List.of(Match.objectLike(Map.of("Input", inbox))))));
-        assertThat(JSON.readTree(inbox.asString()).path("request").path("reason").asText()).isEqualTo("inbox");
+        JsonNode inboxRequest = JSON.readTree(joined(inbox.asObject())).path("request");
+        assertThat(inboxRequest.path("reason").asText()).isEqualTo("inbox");
+        assertThat(inboxRequest.path("inbox").asText()).isEqualTo("s3://<ref>/mnist/inbox");
         // The artifacts bucket sends its object events to EventBridge for that rule to see.
         synth.template(synth.stacks.foundation()).hasResourceProperties("Custom::S3BucketNotifications",
                 Match.objectLike(Map.of("NotificationConfiguration", Map.of("EventBridgeConfiguration", Map.of()))));
+    }
+
+    /** A target's Input as CloudFormation renders it ({@code Fn::Join} around the bucket's name), references as {@code <ref>}. */
+    private static String joined(Map<String, Object> input) {
+        @SuppressWarnings("unchecked")
+        List<Object> join = (List<Object>) input.get("Fn::Join");
+        StringBuilder out = new StringBuilder();
+        for (Object part : (List<?>) join.get(1)) {
+            out.append(part instanceof String text ? text : "<ref>");
+        }
+        return out.toString();
     }
 
     /** The synthesized definition with every reference into the app replaced by what the binding was given. */
