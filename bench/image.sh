@@ -157,6 +157,7 @@ printf '%s' '{"step":"no-such-step","runId":"image-check-1","state":{}}' > "$TMP
 API_PORT=$((PORT + 1))
 python3 bench/lib/runtime_api.py "$API_PORT" "$TMP/steps/answers" "$TMP/steps/ingest.json" "$TMP/steps/unknown.json" &
 api_pid=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$API_PORT/" && break; sleep 0.1; done # listening
 podman run -d --name "$NAME-step" --network host -e AWS_LAMBDA_RUNTIME_API="127.0.0.1:$API_PORT" \
   -e MNIST_HOME=/tmp/home -e MNIST_CACHE_DIR=/tmp/cache "$IMAGE" step-runner > /dev/null 2>> "$TMP/podman.log"
 for _ in $(seq 1 900); do [ "$(ls "$TMP/steps/answers" | wc -l)" -ge 2 ] && break; sleep 0.1; done
