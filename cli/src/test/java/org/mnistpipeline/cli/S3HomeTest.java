@@ -30,9 +30,9 @@ import org.mnistpipeline.data.LabeledImages;
 import org.mnistpipeline.io.FileTrees;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.io.Locations;
+import org.mnistpipeline.s3.MotoBucket;
 import org.mnistpipeline.s3.S3Objects;
 import org.mnistpipeline.store.ObjectPath;
-import org.mnistpipeline.testsupport.MotoServer;
 
 /**
  * The whole loop with {@code MNIST_HOME=s3://bucket/home} against moto's S3 server, every command
@@ -46,7 +46,8 @@ import org.mnistpipeline.testsupport.MotoServer;
  * holds only scratch, and with the scratch deleted every record still reads back the same from S3.
  */
 class S3HomeTest {
-    private static MotoServer moto;
+    private static MotoBucket motoBucket;
+    private static org.mnistpipeline.testsupport.MotoServer moto;
     private static S3Objects s3;
 
     @TempDir
@@ -59,17 +60,15 @@ class S3HomeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        moto = MotoServer.start();
-        s3 = S3Objects.fromEnvironment(moto.environment());
+        motoBucket = MotoBucket.start();
+        moto = motoBucket.moto;
+        s3 = motoBucket.storage;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (moto != null) {
-            moto.close();
+        if (motoBucket != null) {
+            motoBucket.close();
         }
     }
 

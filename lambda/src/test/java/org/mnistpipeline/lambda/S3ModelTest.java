@@ -19,6 +19,7 @@ import org.mnistpipeline.inference.LocalModelLoader;
 import org.mnistpipeline.inference.ModelLoader;
 import org.mnistpipeline.io.Json;
 import org.mnistpipeline.registry.ObjectModelRegistry;
+import org.mnistpipeline.s3.MotoBucket;
 import org.mnistpipeline.s3.S3Objects;
 import org.mnistpipeline.store.ObjectPath;
 
@@ -28,7 +29,8 @@ import org.mnistpipeline.store.ObjectPath;
  * SnapStart snapshot holds needs S3 no more, and that a damaged object is refused.
  */
 class S3ModelTest {
-    private static MotoServer moto;
+    private static MotoBucket motoBucket;
+    private static org.mnistpipeline.testsupport.MotoServer moto;
     private static S3Objects s3;
 
     @TempDir
@@ -38,17 +40,15 @@ class S3ModelTest {
 
     @BeforeAll
     static void start() throws Exception {
-        moto = MotoServer.start();
-        s3 = S3Objects.fromEnvironment(moto.environment());
+        motoBucket = MotoBucket.start();
+        moto = motoBucket.moto;
+        s3 = motoBucket.storage;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (moto != null) {
-            moto.close();
+        if (motoBucket != null) {
+            motoBucket.close();
         }
     }
 

@@ -23,9 +23,9 @@ import org.mnistpipeline.model.Hyperparameters;
 import org.mnistpipeline.model.ModelManifest;
 import org.mnistpipeline.model.WeightsFile.Tensor;
 import org.mnistpipeline.pipeline.RunStore.RunRecord;
+import org.mnistpipeline.s3.MotoBucket;
 import org.mnistpipeline.s3.S3Objects;
 import org.mnistpipeline.store.ObjectPath;
-import org.mnistpipeline.testsupport.MotoServer;
 import org.mnistpipeline.training.TrainingArtifact;
 import org.mnistpipeline.training.TrainingInfo;
 
@@ -36,7 +36,8 @@ import org.mnistpipeline.training.TrainingInfo;
  * home object with its own scratch directory.
  */
 class PipelineHomeOnS3Test {
-    private static MotoServer moto;
+    private static MotoBucket motoBucket;
+    private static org.mnistpipeline.testsupport.MotoServer moto;
     private static S3Objects s3;
 
     @TempDir
@@ -46,17 +47,15 @@ class PipelineHomeOnS3Test {
 
     @BeforeAll
     static void start() throws Exception {
-        moto = MotoServer.start();
-        s3 = S3Objects.fromEnvironment(moto.environment());
+        motoBucket = MotoBucket.start();
+        moto = motoBucket.moto;
+        s3 = motoBucket.storage;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (moto != null) {
-            moto.close();
+        if (motoBucket != null) {
+            motoBucket.close();
         }
     }
 

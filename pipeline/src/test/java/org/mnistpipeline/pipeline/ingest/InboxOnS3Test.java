@@ -21,9 +21,9 @@ import org.mnistpipeline.pipeline.RetrainRequest;
 import org.mnistpipeline.pipeline.RunFiles;
 import org.mnistpipeline.pipeline.StepContext;
 import org.mnistpipeline.pipeline.steps.IngestStep;
+import org.mnistpipeline.s3.MotoBucket;
 import org.mnistpipeline.s3.S3Objects;
 import org.mnistpipeline.store.ObjectPath;
-import org.mnistpipeline.testsupport.MotoServer;
 
 /**
  * The inbox in S3 (moto's server), as a deployed run reads it: a batch is ingested once its folder holds
@@ -31,7 +31,8 @@ import org.mnistpipeline.testsupport.MotoServer;
  * and the marker itself never becomes a record.
  */
 class InboxOnS3Test {
-    private static MotoServer moto;
+    private static MotoBucket motoBucket;
+    private static org.mnistpipeline.testsupport.MotoServer moto;
     private static S3Objects s3;
 
     @TempDir
@@ -39,17 +40,15 @@ class InboxOnS3Test {
 
     @BeforeAll
     static void start() throws Exception {
-        moto = MotoServer.start();
-        s3 = S3Objects.fromEnvironment(moto.environment());
+        motoBucket = MotoBucket.start();
+        moto = motoBucket.moto;
+        s3 = motoBucket.storage;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (moto != null) {
-            moto.close();
+        if (motoBucket != null) {
+            motoBucket.close();
         }
     }
 

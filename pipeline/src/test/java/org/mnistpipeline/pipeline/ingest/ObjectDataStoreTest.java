@@ -15,10 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mnistpipeline.data.DataException;
 import org.mnistpipeline.data.Idx;
 import org.mnistpipeline.data.LabeledImages;
+import org.mnistpipeline.s3.MotoBucket;
 import org.mnistpipeline.s3.S3Objects;
 import org.mnistpipeline.store.ObjectPath;
 import org.mnistpipeline.store.ObjectStorage;
-import org.mnistpipeline.testsupport.MotoServer;
 
 /**
  * The data store under an S3 prefix (moto's server) on real MNIST test images: batches published by
@@ -27,7 +27,8 @@ import org.mnistpipeline.testsupport.MotoServer;
  * another store object with its own scratch directory.
  */
 class ObjectDataStoreTest {
-    private static MotoServer moto;
+    private static MotoBucket motoBucket;
+    private static org.mnistpipeline.testsupport.MotoServer moto;
     private static S3Objects s3;
 
     @TempDir
@@ -37,17 +38,15 @@ class ObjectDataStoreTest {
 
     @BeforeAll
     static void start() throws Exception {
-        moto = MotoServer.start();
-        s3 = S3Objects.fromEnvironment(moto.environment());
+        motoBucket = MotoBucket.start();
+        moto = motoBucket.moto;
+        s3 = motoBucket.storage;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
-        if (moto != null) {
-            moto.close();
+        if (motoBucket != null) {
+            motoBucket.close();
         }
     }
 
