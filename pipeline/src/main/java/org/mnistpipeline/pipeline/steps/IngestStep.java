@@ -13,6 +13,7 @@ import org.mnistpipeline.pipeline.RunFiles;
 import org.mnistpipeline.pipeline.Step;
 import org.mnistpipeline.pipeline.StepContext;
 import org.mnistpipeline.pipeline.ingest.IngestException;
+import org.mnistpipeline.store.ObjectPath;
 
 /** Stores the request's sources (and every batch in its inbox) in the data store; repeats are no-ops. */
 public final class IngestStep implements Step<IngestStep.Input, IngestStep.Output> {
@@ -42,7 +43,7 @@ public final class IngestStep implements Step<IngestStep.Input, IngestStep.Outpu
         List<Path> sources = new ArrayList<>();
         for (String location : locations) {
             Path source = context.files().fetch(location);
-            if (!source.toString().equals(location)) {
+            if (ObjectPath.isUri(location)) { // a downloaded copy, marker included
                 try {
                     Files.deleteIfExists(source.resolve(RunFiles.READY)); // the marker is not a record
                 } catch (IOException e) {
